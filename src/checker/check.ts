@@ -1,0 +1,104 @@
+/** What every check shares: its context and the helpers that turn findings into a CheckResult. */
+import type { Resolver, DnsResponse, RRType } from './dns/types.ts';
+import { isLookupFailure } from './dns/types.ts';
+import { finding } from './findings.ts';
+import type { CheckId, CheckResult, CheckStatus, Finding } from './types.ts';
+import { SEVERITY_RANK } from './types.ts';
+
+export interface CheckOptions {
+  /** DKIM selectors the user asked us to try first */
+  dkimSelectors: string[];
+  /** probe STARTTLS on port 25 */
+  smtp: boolean;
+  /** allow HTTPS/SMTP to loopback/private/link-local addresses */
+  allowPrivateNetworks: boolean;
+  /** wall-clock budget for one domain, ms */
+  timeoutMs: number;
+}
+
+export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
+  dkimSelectors: [],
+  smtp: true,
+  allowPrivateNetworks: false,
+  timeoutMs: 10_000,
+};
+
+export interface CheckContext {
+  /** A-label, lower case, no trailing dot */
+  domain: string;
+  resolver: Resolver;
+  signal: AbortSignal;
+  options: CheckOptions;
+}
+
+/** Worst finding decides the status; none means pass (CONTRACTS §2). */
+export function statusOf(findings: readonly Finding[]): CheckStatus {
+  let worst: CheckStatus = 'pass';
+  let rank = 0;
+  for (const f of findings) {
+    const r = SEVERITY_RANK[f.severity];
+    if (r > rank) {
+      rank = r;
+      worst = f.severity;
+    }
+  }
+  return worst;
+}
+
+/** Findings worst first, stable otherwise. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings
+    .map((f, i) => [f, i] as const)
+    .sort((a, b) => SEVERITY_RANK[b[0].severity] - SEVERITY_RANK[a[0].severity] || a[1] - b[1])
+    .map(([f]) => f);
+}
+
+export function result(
+  id: CheckId,
+  summary: string,
+  findings: Finding[],
+  evidence: Record<string, unknown> = {},
+): CheckResult {
+  const sorted = sortFindings(findings);
+  return { id, status: statusOf(sorted), summary, evidence, findings: sorted };
+}
+
+/**
+ * The check could not be completed: it asserts nothing about the domain and
+ * says what failed (CONTRACTS §2).
+ */
+export function untested(
+  id: CheckId,
+  summary: string,
+  findings: Finding[] = [],
+  evidence: Record<string, unknown> = {},
+): CheckResult {
+  return { id, status: 'untested', summary, evidence, findings: sortFindings(findings) };
+}
+
+/** The `dns.lookup_failed` finding for a failed query. */
+export function lookupFailed(response: DnsResponse): Finding {
+  const why = describeFailure(response);
+  return finding(
+    'dns.lookup_failed',
+    `The ${response.type} lookup for ${response.name} failed (${why}), so this check could not be completed; nothing is assumed about the record.`,
+    `Check that the domain's name servers answer ${response.type} queries for ${response.name}, then run the check again.`,
+  );
+}
+
+export function describeFailure(response: DnsResponse): string {
+  switch (response.outcome) {
+    case 'timeout':
+      return 'timed out';
+    case 'servfail':
+      return 'SERVFAIL';
+    case 'refused':
+      return 'REFUSED';
+    default:
+      return response.error ?? response.rcode ?? 'error';
+  }
+}
+
+export function failed<T extends RRType>(response: DnsResponse<T>): boolean {
+  return isLookupFailure(response.outcome);
+}
