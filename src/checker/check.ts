@@ -14,6 +14,8 @@ export interface CheckOptions {
   allowPrivateNetworks: boolean;
   /** wall-clock budget for one domain, ms */
   timeoutMs: number;
+  /** `--connect-to HOST:PORT:HOST2:PORT2` rules, as given (curl semantics) */
+  connectTo: string[];
 }
 
 export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
@@ -21,6 +23,7 @@ export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
   smtp: true,
   allowPrivateNetworks: false,
   timeoutMs: 10_000,
+  connectTo: [],
 };
 
 export interface CheckContext {

@@ -1,0 +1,109 @@
+/**
+ * The checker's entry point: one domain in, one Report out (CONTRACTS §2).
+ *
+ * Every check starts at once and waits only for what it needs (shared lookups
+ * are de-duplicated by the caching resolver). The whole run has one wall-clock
+ * budget: a check still running when it ends becomes `untested`, never a guess.
+ */
+import type { CheckContext, CheckOptions } from './check.ts';
+import { DEFAULT_CHECK_OPTIONS, untested } from './check.ts';
+import { finding } from './findings.ts';
+import { grade } from './grade.ts';
+import type { CheckId, CheckResult, Report } from './types.ts';
+import { CHECK_IDS } from './types.ts';
+import type { Resolver } from './dns/types.ts';
+import { checkMx } from './checks/mx.ts';
+import { checkSpf } from './checks/spf/index.ts';
+import { checkDmarc } from './checks/dmarc/index.ts';
+import { checkDkim } from './checks/dkim/index.ts';
+
+export type CheckFn = (ctx: CheckContext) => Promise<CheckResult>;
+
+/** The checks this version performs; the others are reported as not checked. */
+export const CHECKS: Partial<Record<CheckId, CheckFn>> = {
+  mx: checkMx,
+  spf: checkSpf,
+  dkim: checkDkim,
+  dmarc: checkDmarc,
+};
+
+export interface CheckDomainOptions {
+  resolver: Resolver;
+  options?: Partial<CheckOptions>;
+  signal?: AbortSignal;
+  /** for tests: the clock */
+  now?: () => Date;
+  /** override the check table (tests, partial runs) */
+  checks?: Partial<Record<CheckId, CheckFn>>;
+}
+
+class BudgetExceeded extends Error {}
+
+/** Check one already-normalised domain (see `normalizeDomain`). */
+export async function checkDomain(domain: string, input: string, run: CheckDomainOptions): Promise<Report> {
+  const now = run.now ?? (() => new Date());
+  const started = now();
+  const t0 = performance.now();
+  const options: CheckOptions = { ...DEFAULT_CHECK_OPTIONS, ...run.options };
+  const budget = AbortSignal.timeout(options.timeoutMs);
+  const signal = run.signal ? AbortSignal.any([run.signal, budget]) : budget;
+  const ctx: CheckContext = { domain, resolver: run.resolver, signal, options };
+  const table = run.checks ?? CHECKS;
+
+  // The domain's own existence decides whether anything else is worth saying (dns.nxdomain).
+  const existence = run.resolver.query(domain, 'MX', { signal }).catch(() => undefined);
+
+  const deadline = new Promise<never>((_, reject) => {
+    const fail = () => reject(signal.reason instanceof Error && run.signal?.aborted ? signal.reason : new BudgetExceeded());
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+  deadline.catch(() => undefined);
+
+  const running = CHECK_IDS.map(async (id): Promise<CheckResult> => {
+    const fn = table[id];
+    if (!fn) return untested(id, 'not checked in this version');
+    try {
+      return await Promise.race([fn(ctx), deadline]);
+    } catch (err) {
+      if (run.signal?.aborted) throw run.signal.reason;
+      if (err instanceof BudgetExceeded || budget.aborted) {
+        return untested(id, `did not finish within the ${options.timeoutMs} ms budget`, [
+          finding(
+            'dns.lookup_failed',
+            `The ${id} check was still waiting for DNS or network answers when the ${options.timeoutMs} ms budget ran out, so nothing is assumed about it.`,
+            `Run the check again; if it keeps timing out, check that ${domain}'s name servers answer promptly (or raise --timeout-ms).`,
+          ),
+        ], { error: 'timeout' });
+      }
+      // a bug in a check must not take the report down with it
+      return untested(id, `could not be completed: ${(err as Error).message}`, [], { error: String((err as Error).stack ?? err) });
+    }
+  });
+
+  let checks = await Promise.all(running);
+  const mxAnswer = await existence;
+  if (mxAnswer?.outcome === 'nxdomain' && mxAnswer.cnames.length === 0) {
+    checks = checks.map((c) => (c.id === 'mx' ? nxdomainResult(domain) : untested(c.id, `skipped: ${domain} does not exist`)));
+  }
+  const { grade: letter, score } = grade(checks);
+  return {
+    schema: 'posture.report/v1',
+    domain,
+    input,
+    checkedAt: started.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    grade: letter,
+    score,
+    checks,
+  };
+}
+
+function nxdomainResult(domain: string): CheckResult {
+  const f = finding(
+    'dns.nxdomain',
+    `${domain} does not exist in DNS (NXDOMAIN), so no mail can be sent to it and nothing else was checked.`,
+    `Check the spelling of the domain. If it should exist, make sure it is registered and delegated to working name servers.`,
+  );
+  return { id: 'mx', status: 'fail', summary: `${domain} does not exist (NXDOMAIN)`, evidence: { rcode: 'NXDOMAIN' }, findings: [f] };
+}

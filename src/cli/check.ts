@@ -1,0 +1,164 @@
+/** `posture check DOMAIN... [options]` (CONTRACTS §1). */
+import { parseArgs } from 'node:util';
+import { checkDomain } from '../checker/index.ts';
+import { normalizeDomain } from '../checker/domain.ts';
+import { createResolver } from '../checker/dns/index.ts';
+import type { Grade, Report } from '../checker/types.ts';
+import { colorWanted, makeStyle, renderReport } from './render-text.ts';
+import { UsageError, type CliIo } from './io.ts';
+
+export const CHECK_USAGE = `usage: posture check DOMAIN... [options]     ("-" reads domains from stdin, one a line)
+  --json                       one JSON report (several domains: a JSON array)
+  --resolver HOST[:PORT]       DNS server to query (repeatable, tried in order; default /etc/resolv.conf)
+  --doh URL                    use DNS-over-HTTPS (RFC 8484) at URL
+  --dkim-selectors a,b         DKIM selectors to try first
+  --no-smtp                    skip STARTTLS probing of MX hosts
+  --allow-private-networks     allow HTTPS/SMTP to loopback, private and link-local addresses
+  --connect-to H:P:H2:P2       connect to H2:P2 whenever H:P is wanted (repeatable)
+  --timeout-ms N               wall-clock budget for one domain (default 10000)
+  --concurrency N              domains checked at once (default 16)
+  --fail-under GRADE           exit 3 when any domain grades below GRADE`;
+
+const GRADES: Grade[] = ['A', 'B', 'C', 'D', 'F'];
+const CONNECT_TO = /^(\[[^\]]*\]|[^:]*):(\d*):(\[[^\]]*\]|[^:]*):(\d*)$/;
+
+export function positiveInt(name: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+    throw new UsageError(`${name} needs a whole number from 1 to ${max}, not "${value}"`);
+  }
+  return Number(value);
+}
+
+async function readDomains(positionals: string[], io: CliIo): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of positionals) {
+    if (p !== '-') {
+      out.push(p);
+      continue;
+    }
+    const text = await io.readStdin();
+    for (const line of text.split(/\r?\n/)) {
+      const t = line.trim();
+      if (t && !t.startsWith('#')) out.push(t);
+    }
+  }
+  return out;
+}
+
+async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+export async function runCheck(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean' },
+        resolver: { type: 'string', multiple: true },
+        doh: { type: 'string' },
+        'dkim-selectors': { type: 'string' },
+        'no-smtp': { type: 'boolean' },
+        'allow-private-networks': { type: 'boolean' },
+        'connect-to': { type: 'string', multiple: true },
+        'timeout-ms': { type: 'string' },
+        concurrency: { type: 'string' },
+        'fail-under': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see posture check --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(`${CHECK_USAGE}\n`);
+    return 0;
+  }
+  const env = io.env;
+  const timeoutMs = positiveInt('--timeout-ms', values['timeout-ms'], 10_000, 600_000);
+  const concurrency = positiveInt('--concurrency', values.concurrency, 16, 1000);
+  let failUnder: Grade | undefined;
+  if (values['fail-under'] !== undefined) {
+    const g = values['fail-under'].toUpperCase() as Grade;
+    if (!GRADES.includes(g)) throw new UsageError(`--fail-under needs a grade A, B, C, D or F, not "${values['fail-under']}"`);
+    failUnder = g;
+  }
+  for (const rule of values['connect-to'] ?? []) {
+    if (!CONNECT_TO.test(rule)) throw new UsageError(`--connect-to needs HOST:PORT:HOST2:PORT2, not "${rule}"`);
+  }
+  const doh = values.doh ?? env.POSTURE_DOH_URL;
+  if (doh) {
+    let u: URL | undefined;
+    try {
+      u = new URL(doh);
+    } catch {
+      u = undefined;
+    }
+    if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) throw new UsageError(`--doh needs an https:// URL, not "${doh}"`);
+  }
+  const servers = values.resolver ?? (env.POSTURE_RESOLVER ? env.POSTURE_RESOLVER.split(/[\s,]+/).filter(Boolean) : undefined);
+  const selectorsRaw = values['dkim-selectors'] ?? env.POSTURE_DKIM_SELECTORS ?? '';
+  const dkimSelectors = selectorsRaw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of dkimSelectors) {
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(s)) throw new UsageError(`--dkim-selectors: "${s}" is not a valid selector`);
+  }
+
+  const raw = await readDomains(positionals, io);
+  if (raw.length === 0) throw new UsageError('give at least one domain: posture check example.com');
+  const domains: { domain: string; input: string }[] = [];
+  for (const r of raw) {
+    const n = normalizeDomain(r);
+    if (!n.ok) throw new UsageError(n.error);
+    domains.push({ domain: n.domain, input: n.input });
+  }
+
+  const run = createResolver({ ...(servers ? { servers } : {}), ...(doh ? { doh } : {}) });
+  const progress = io.stderr.isTTY && domains.length > 1;
+  let done = 0;
+  try {
+    const reports = await mapBounded(domains, concurrency, async ({ domain, input }) => {
+      const report = await checkDomain(domain, input, {
+        resolver: run.resolver,
+        options: {
+          timeoutMs,
+          smtp: !(values['no-smtp'] || env.POSTURE_NO_SMTP === '1'),
+          allowPrivateNetworks: Boolean(values['allow-private-networks'] || env.POSTURE_ALLOW_PRIVATE_NETWORKS === '1'),
+          dkimSelectors,
+          connectTo: values['connect-to'] ?? [],
+        },
+      });
+      done++;
+      if (progress) io.stderr.write(`\r\x1b[K[${done}/${domains.length}] ${domain} grade ${report.grade}`);
+      return report;
+    });
+    if (progress) io.stderr.write('\r\x1b[K');
+    output(reports, Boolean(values.json), io);
+    if (failUnder && reports.some((r) => GRADES.indexOf(r.grade) > GRADES.indexOf(failUnder))) return 3;
+    return 0;
+  } finally {
+    await run.close();
+  }
+}
+
+function output(reports: Report[], json: boolean, io: CliIo): void {
+  if (json) {
+    io.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`);
+    return;
+  }
+  const style = makeStyle(colorWanted(io.stdout, io.env));
+  io.stdout.write(`${reports.map((r) => renderReport(r, style)).join('\n\n────────\n\n')}\n`);
+}

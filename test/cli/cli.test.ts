@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { main } from '../../src/cli.ts';
+import type { CliIo } from '../../src/cli/io.ts';
+import { reportSchema } from '../../src/checker/report-schema.ts';
+import { startWorld, type World } from '../world/index.ts';
+import { demoFixture } from '../world/demo-zones.ts';
+
+function io(stdin = '', env: NodeJS.ProcessEnv = {}, tty = false) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const fake: CliIo = {
+    stdout: { write: (s: string) => out.push(s), isTTY: tty },
+    stderr: { write: (s: string) => err.push(s), isTTY: tty },
+    readStdin: async () => stdin,
+    env,
+  };
+  return { fake, out: () => out.join(''), err: () => err.join('') };
+}
+
+let world: World;
+beforeAll(async () => {
+  world = await startWorld({ dns: demoFixture() });
+});
+afterAll(async () => {
+  await world.stop();
+});
+
+describe('posture check: input validation', () => {
+  it.each([
+    ['https://www.example.com/x', /URL.*www\.example\.com/],
+    ['bad..domain', /empty label/],
+    ['192.0.2.1', /IP address/],
+  ])('refuses %s with exit 2, one line on stderr and nothing on stdout', async (input, message) => {
+    const t = io();
+    const code = await main(['check', input, '--resolver', world.resolver], t.fake);
+    expect(code).toBe(2);
+    expect(t.out()).toBe('');
+    expect(t.err()).toMatch(message);
+    expect(t.err().trim().split('\n')).toHaveLength(1);
+  });
+
+  it.each([
+    [['--timeout-ms', 'soon']],
+    [['--concurrency', '0']],
+    [['--fail-under', 'Z']],
+    [['--connect-to', 'nonsense']],
+    [['--bogus-flag']],
+  ])('refuses bad options %j with exit 2', async (extra) => {
+    const t = io();
+    expect(await main(['check', 'acme.test', ...extra], t.fake)).toBe(2);
+    expect(t.out()).toBe('');
+  });
+
+  it('needs at least one domain', async () => {
+    const t = io('');
+    expect(await main(['check', '-'], t.fake)).toBe(2);
+    expect(t.err()).toMatch(/at least one domain/);
+  });
+});
+
+describe('posture check: output', () => {
+  it('prints one JSON report that matches the contract, for any input spelling', async () => {
+    const t = io();
+    const code = await main(['check', 'ACME.test.', '--json', '--resolver', world.resolver, '--no-smtp'], t.fake);
+    expect(code).toBe(0);
+    const report = reportSchema.parse(JSON.parse(t.out()));
+    expect(report.domain).toBe('acme.test');
+    expect(report.input).toBe('ACME.test.');
+    expect(report.checks.find((c) => c.id === 'mx')?.status).toBe('pass');
+  });
+
+  it('prints an array for several domains read from stdin, and stays in order', async () => {
+    const t = io('acme.test\n# a comment\n\npostmaster@parked.test\n');
+    const code = await main(['check', '-', '--json', '--resolver', world.resolver, '--concurrency', '2'], t.fake);
+    expect(code).toBe(0);
+    const reports = JSON.parse(t.out()) as unknown[];
+    expect(reports.map((r) => reportSchema.parse(r).domain)).toEqual(['acme.test', 'parked.test']);
+  });
+
+  it('exits 3 when a domain grades below --fail-under, 0 otherwise', async () => {
+    const bad = io();
+    expect(await main(['check', 'broken.test', '--fail-under', 'C', '--resolver', world.resolver], bad.fake)).toBe(3);
+    expect(bad.out()).toMatch(/broken\.test/);
+    const good = io();
+    expect(await main(['check', 'acme.test', '--fail-under', 'f', '--resolver', world.resolver], good.fake)).toBe(0);
+  });
+
+  it('reports a domain that does not exist with dns.nxdomain and grade F', async () => {
+    const t = io();
+    await main(['check', 'typo-nonexistent.test', '--json', '--resolver', world.resolver], t.fake);
+    const report = reportSchema.parse(JSON.parse(t.out()));
+    expect(report.grade).toBe('F');
+    expect(report.checks.flatMap((c) => c.findings.map((f) => f.code))).toContain('dns.nxdomain');
+  });
+
+  it('human output names the grade and uses no colour off a TTY or with NO_COLOR', async () => {
+    const plain = io();
+    await main(['check', 'broken.test', '--resolver', world.resolver], plain.fake);
+    expect(plain.out()).toMatch(/broken\.test\s+grade [A-F]/);
+    expect(plain.out()).toMatch(/spf\.pass_all/);
+    expect(plain.out()).not.toMatch(/\x1b\[/);
+    const tty = io('', {}, true);
+    await main(['check', 'broken.test', '--resolver', world.resolver], tty.fake);
+    expect(tty.out()).toMatch(/\x1b\[/);
+    const noColor = io('', { NO_COLOR: '1' }, true);
+    await main(['check', 'broken.test', '--resolver', world.resolver], noColor.fake);
+    expect(noColor.out()).not.toMatch(/\x1b\[/);
+  });
+});
+
+describe('posture as a process', () => {
+  it('runs from src/cli.ts and exits 2 on an invalid domain', () => {
+    const r = spawnSync(process.execPath, ['src/cli.ts', 'check', 'not a domain'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^posture: /);
+  });
+});
