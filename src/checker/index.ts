@@ -16,6 +16,8 @@ import { checkMx } from './checks/mx.ts';
 import { checkSpf } from './checks/spf/index.ts';
 import { checkDmarc } from './checks/dmarc/index.ts';
 import { checkDkim } from './checks/dkim/index.ts';
+import { checkTlsRpt } from './checks/tls-rpt.ts';
+import { checkDnssec } from './checks/dnssec.ts';
 
 export type CheckFn = (ctx: CheckContext) => Promise<CheckResult>;
 
@@ -25,6 +27,8 @@ export const CHECKS: Partial<Record<CheckId, CheckFn>> = {
   spf: checkSpf,
   dkim: checkDkim,
   dmarc: checkDmarc,
+  tls_rpt: checkTlsRpt,
+  dnssec: checkDnssec,
 };
 
 export interface CheckDomainOptions {

@@ -4,6 +4,7 @@ import { checkDomain } from '../checker/index.ts';
 import { normalizeDomain } from '../checker/domain.ts';
 import { createResolver } from '../checker/dns/index.ts';
 import type { Grade, Report } from '../checker/types.ts';
+import { gradeBelow, isGrade } from '../checker/grade.ts';
 import { colorWanted, makeStyle, renderReport } from './render-text.ts';
 import { UsageError, type CliIo } from './io.ts';
 
@@ -19,7 +20,6 @@ export const CHECK_USAGE = `usage: posture check DOMAIN... [options]     ("-" re
   --concurrency N              domains checked at once (default 16)
   --fail-under GRADE           exit 3 when any domain grades below GRADE`;
 
-const GRADES: Grade[] = ['A', 'B', 'C', 'D', 'F'];
 const CONNECT_TO = /^(\[[^\]]*\]|[^:]*):(\d*):(\[[^\]]*\]|[^:]*):(\d*)$/;
 
 export function positiveInt(name: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -93,8 +93,8 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   const concurrency = positiveInt('--concurrency', values.concurrency, 16, 1000);
   let failUnder: Grade | undefined;
   if (values['fail-under'] !== undefined) {
-    const g = values['fail-under'].toUpperCase() as Grade;
-    if (!GRADES.includes(g)) throw new UsageError(`--fail-under needs a grade A, B, C, D or F, not "${values['fail-under']}"`);
+    const g = values['fail-under'].toUpperCase();
+    if (!isGrade(g)) throw new UsageError(`--fail-under needs a grade A, B, C, D or F, not "${values['fail-under']}"`);
     failUnder = g;
   }
   for (const rule of values['connect-to'] ?? []) {
@@ -147,7 +147,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     });
     if (progress) io.stderr.write('\r\x1b[K');
     output(reports, Boolean(values.json), io);
-    if (failUnder && reports.some((r) => GRADES.indexOf(r.grade) > GRADES.indexOf(failUnder))) return 3;
+    if (failUnder && reports.some((r) => gradeBelow(r.grade, failUnder))) return 3;
     return 0;
   } finally {
     await run.close();

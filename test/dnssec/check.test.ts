@@ -82,6 +82,16 @@ describe('checkDnssec', () => {
     expect(f.fix).toMatch(/example\.com\. IN DS \d+ 13 2 [0-9A-F]{64}/);
   });
 
+  it('does not judge the "zone" of an MX given as an IP address (that is mx.target_is_ip)', async () => {
+    const fixture: DnsFixture = {
+      ...secureWorld,
+      names: { ...secureWorld.names, ...zone('example.com', 13, { MX: [[10, 'mx1.mail-provider.net'], [20, '192.0.2.99']] }) },
+    };
+    const r = await checkDnssec(world(fixture).ctx);
+    expect(codes(r)).toEqual([]);
+    expect(r.summary).not.toContain('192.0.2.99');
+  });
+
   it('reports dnssec.mx_zone_unsigned once per unsigned MX zone, naming its hosts', async () => {
     const { ctx } = world({
       signed: ['example.com', 'good.net'],

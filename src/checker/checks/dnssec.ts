@@ -9,6 +9,7 @@
  * The AD bit is only as trustworthy as the path to that resolver, so the evidence
  * names the resolver and says how it was reached.
  */
+import { isIP } from 'node:net';
 import { createHash } from 'node:crypto';
 import { getDomain } from 'tldts';
 import { describeFailure, lookupFailed, result, untested, type CheckContext } from '../check.ts';
@@ -219,7 +220,8 @@ export async function checkDnssec(ctx: CheckContext): Promise<CheckResult> {
     if (data.outcome !== 'answer') return [];
     const exchanges = [...data.answers].sort((a, b) => a.data.preference - b.data.preference).map((a) => canonicalName(a.data.exchange));
     if (isNullMx(exchanges)) return [];
-    const hosts = [...new Set(exchanges.filter((h) => h && h !== '.'))].slice(0, 16);
+    // an IP-literal exchange has no zone to sign (the MX check reports mx.target_is_ip)
+    const hosts = [...new Set(exchanges.filter((h) => h && h !== '.' && !isIP(h.replace(/^\[|\]$/g, ''))))].slice(0, 16);
     return Promise.all(hosts.map(async (host): Promise<HostVerdict> => ({
       host, zone: zoneOf(host), verdict: await dnssecStatus(resolver, host, 'A', { signal }),
     })));
