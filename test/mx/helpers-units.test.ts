@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ipLiteralOf, normaliseAddress, reverseName } from '../../src/checker/checks/mx/addresses.ts';
-import { authorisesSenders, spfRecordsIn } from '../../src/checker/checks/mx/spf-senders.ts';
+import { spfRecordsIn } from '../../src/checker/checks/mx/spf-senders.ts';
+import { spfAuthorisesSenders as authorisesSenders } from '../../src/checker/checks/spf/index.ts';
 import { ip6Arpa } from './helpers.ts';
 
 describe('reverse names', () => {

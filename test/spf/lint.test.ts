@@ -359,14 +359,17 @@ describe('findSpfRecord', () => {
 });
 
 describe('spfAuthorisesSenders (RFC 7505 §4.2)', () => {
-  it('is false only for a record whose one effective term is -all', () => {
+  it('is true only when some evaluated term can pass a sender (RFC 7505 §4.2)', () => {
     expect(spfAuthorisesSenders('v=spf1 -all')).toBe(false);
     expect(spfAuthorisesSenders('V=SPF1  -ALL ')).toBe(false);
     expect(spfAuthorisesSenders('v=spf1 -all exp=why.example.com')).toBe(false);
     expect(spfAuthorisesSenders('v=spf1 -all ip4:192.0.2.1')).toBe(false);
     expect(spfAuthorisesSenders('v=spf1 ip4:192.0.2.1 -all')).toBe(true);
     expect(spfAuthorisesSenders('v=spf1 mx -all')).toBe(true);
-    expect(spfAuthorisesSenders('v=spf1 ~all')).toBe(true);
+    expect(spfAuthorisesSenders('v=spf1 ~all')).toBe(false); // softfail authorises nobody
+    expect(spfAuthorisesSenders('v=spf1 ?all')).toBe(false);
+    expect(spfAuthorisesSenders('v=spf1 -ip4:192.0.2.1 -all')).toBe(false);
+    expect(spfAuthorisesSenders('v=spf1 +all')).toBe(true);
     expect(spfAuthorisesSenders('v=spf1 redirect=_spf.example.com')).toBe(true);
   });
 });

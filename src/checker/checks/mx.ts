@@ -15,7 +15,8 @@ import { resolveMxHosts, MAX_MX_HOSTS, type MxFacts, type MxHostFacts } from './
 import { assessHosts, failureLine } from './mx/host-findings.ts';
 import { lookupFor } from './mx/lookup.ts';
 import { resolveMxReverseDns, type HostReverseDns } from './mx/reverse-dns.ts';
-import { authorisesSenders, spfRecordsIn } from './mx/spf-senders.ts';
+import { spfAuthorisesSenders } from './spf/index.ts';
+import { spfRecordsIn } from './mx/spf-senders.ts';
 
 export {
   resolveMxHosts, isRootExchange, MAX_MX_HOSTS,
@@ -71,7 +72,7 @@ export async function checkMx(ctx: CheckContext): Promise<CheckResult> {
       const spf = spfSeen(txtResponse);
       const findings = [nullMx(facts)];
       const failures: DnsResponse[] = [];
-      if (spf.authorisesSenders) findings.push(nullMxButSending(facts.domain, spf.records.filter(authorisesSenders)));
+      if (spf.authorisesSenders) findings.push(nullMxButSending(facts.domain, spf.records.filter((r) => spfAuthorisesSenders(r))));
       if (spf.authorisesSenders === null) failures.push(txtResponse);
       return finish('Null MX: this domain accepts no mail', [...findings, ...failures.map(lookupFailed)], evidence, failures, spf);
     }
@@ -107,9 +108,8 @@ function finish(
 
 function spfSeen(txt: DnsResponse<'TXT'>): SpfSeen {
   if (isLookupFailure(txt.outcome)) return { records: [], authorisesSenders: null };
-  // TODO: spfAuthorisesSenders from src/checker/checks/spf/index.ts once it exists
   const records = spfRecordsIn(txt.answers.map((a) => a.data));
-  return { records, authorisesSenders: records.some(authorisesSenders) };
+  return { records, authorisesSenders: records.some((r) => spfAuthorisesSenders(r)) };
 }
 
 function addressFailures(host: MxHostFacts): DnsResponse[] {

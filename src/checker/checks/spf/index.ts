@@ -18,16 +18,17 @@ export { parseSpf, type SpfRecord } from './parse.ts';
 export { spfIdentity } from './names.ts';
 
 /**
- * Does this record authorise anyone to send? False only when its one effective term is `-all`
- * (`v=spf1 -all`, perhaps with exp= or terms after the all that are never evaluated): what a
- * null-MX domain should publish (RFC 7505 §4.2). An invalid record counts as authorising, since
- * it does not say "nobody".
+ * Does this record authorise anyone to send (RFC 7505 §4.2 asks of null-MX domains)? True when
+ * some evaluated term can yield `pass`: a pass-qualified mechanism before the first `all`
+ * (RFC 7208 §4.6.2, §5.1), `+all`, or a redirect that hands the decision elsewhere (§6.1).
+ * `v=spf1 -all`, `~all` and `?all` alone authorise nobody. An invalid record counts as
+ * authorising, since it does not say "nobody".
  */
 export function spfAuthorisesSenders(record: string | SpfRecord): boolean {
   const parsed = typeof record === 'string' ? parseSpf(record) : record;
   if (parsed.errors.length) return true;
   const { mechanisms, redirect } = effectiveTerms(parsed);
-  return !(redirect === null && mechanisms.length === 1 && mechanisms[0]!.kind === 'all' && mechanisms[0]!.qualifier === '-');
+  return redirect !== null || mechanisms.some((m) => m.qualifier === '+');
 }
 
 function termsEvidence(record: SpfRecord): Array<Record<string, unknown>> {
