@@ -1,0 +1,408 @@
+/**
+ * The STARTTLS probe (dns-perf.md §3): connect to one MX address on port 25,
+ * read the greeting, EHLO, STARTTLS if offered (RFC 3207), complete a TLS
+ * handshake without rejecting anything, record what was presented, QUIT.
+ *
+ * Certificate problems are *recorded*, not fatal: SMTP without MTA-STS or
+ * DANE is opportunistic (RFC 7435 §1.3), so the handshake completes and the
+ * checks judge the facts. "Port 25 unreachable from here" is its own state,
+ * never "the MX has no TLS" (outbound port 25 is often filtered).
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Resolver } from '../dns/types.ts';
+import { checkAddress } from './address-policy.ts';
+import { mapDestination, type ConnectToRule } from './connect-to.ts';
+import { connectTcp, NetError } from './dial.ts';
+import { peerChain, type CertSummary } from './tls-facts.ts';
+
+export interface ProbeTimeouts {
+  /** TCP connect */
+  connectMs: number;
+  /** the 220 greeting: generous, postscreen waits 6 s on purpose (postscreen_greet_wait) */
+  bannerMs: number;
+  /** each later command reply (EHLO, STARTTLS) */
+  commandMs: number;
+  /** the TLS handshake */
+  tlsMs: number;
+}
+
+export const DEFAULT_PROBE_TIMEOUTS: ProbeTimeouts = {
+  connectMs: 10_000,
+  bannerMs: 10_000,
+  commandMs: 5_000,
+  tlsMs: 5_000,
+};
+
+export interface StartTlsProbeOptions {
+  /** the MX host name: SNI and the certificate name check */
+  host: string;
+  /** the address our resolver returned for it: the policy judges this one */
+  address: string;
+  port?: number;
+  allowPrivateNetworks: boolean;
+  connectTo?: readonly ConnectToRule[];
+  /** trust anchors for `authorized` (tests); default roots otherwise */
+  ca?: string | string[];
+  timeouts?: Partial<ProbeTimeouts>;
+  /** the caller's budget; aborting rejects with its reason */
+  signal?: AbortSignal;
+  /** our name in EHLO (RFC 5321 §4.1.1.1: an FQDN, or an address literal) */
+  heloName: string;
+  /** only needed when a connect-to target is a host name */
+  resolver?: Resolver;
+}
+
+export type ProbeStage = 'connect' | 'banner' | 'ehlo' | 'starttls' | 'tls';
+
+export interface StartTlsFacts {
+  /** "TLSv1.3", "TLSv1.2", … */
+  protocol: string;
+  cipher: { name: string; standardName: string; version: string };
+  /** ephemeral key exchange, e.g. { type: 'ECDH', name: 'X25519', size: 253 } */
+  ephemeralKey?: { type?: string; name?: string; size?: number };
+  /** the chain verifies to a trusted root and is in its validity period (the name is judged apart) */
+  authorized: boolean;
+  /** OpenSSL's code when not authorized: CERT_HAS_EXPIRED, DEPTH_ZERO_SELF_SIGNED_CERT, … */
+  authorizationError?: string;
+  /** the leaf certificate is valid for the MX host name (RFC 6125 via tls.checkServerIdentity) */
+  hostnameMatches: boolean;
+  hostnameError?: string;
+  /** leaf first */
+  chain: CertSummary[];
+}
+
+interface ProbeCommon {
+  host: string;
+  address: string;
+  port: number;
+  /** where the TCP connection went when --connect-to rewrote it */
+  connectedTo?: string;
+  durationMs: number;
+  /** the greeting, lines joined with "\n" */
+  banner?: string;
+  /** EHLO reply lines after the first (the extensions) */
+  ehloExtensions?: string[];
+}
+
+export type ProbeResult =
+  | (ProbeCommon & { state: 'policy_refused'; reason: string; range: string })
+  | (ProbeCommon & { state: 'unreachable'; stage: 'connect' | 'banner' | 'ehlo'; code: string; message: string; timedOut: boolean })
+  | (ProbeCommon & { state: 'no_starttls' })
+  | (ProbeCommon & { state: 'handshake_failed'; stage: 'starttls' | 'tls'; code: string; message: string; timedOut: boolean })
+  | (ProbeCommon & { state: 'ok'; tls: StartTlsFacts });
+
+interface Reply {
+  code: number;
+  lines: string[];
+}
+
+/** The longest reply we accept; RFC 5321 §4.5.3.1.5 allows 512 octets a line. */
+const MAX_REPLY_BYTES = 64 * 1024;
+
+class ProbeFailure extends Error {
+  readonly code: string;
+  readonly timedOut: boolean;
+  constructor(code: string, message: string, timedOut = false) {
+    super(message);
+    this.code = code;
+    this.timedOut = timedOut;
+  }
+}
+
+/**
+ * Reads complete SMTP replies: `250-…` lines continue, `250 …` ends
+ * (RFC 5321 §4.2.1). Detaches itself before the TLS upgrade.
+ */
+class ReplyReader {
+  private buffer = '';
+  private waiter: { resolve: (r: Reply) => void; reject: (e: Error) => void } | undefined;
+  private closed: Error | undefined;
+  private readonly socket: net.Socket;
+  private readonly onData = (chunk: Buffer): void => {
+    this.buffer += chunk.toString('latin1');
+    if (this.buffer.length > MAX_REPLY_BYTES) this.fail(new ProbeFailure('REPLY_TOO_LONG', 'the server sent an over-long reply'));
+    else this.deliver();
+  };
+  private readonly onEnd = (): void => this.fail(new ProbeFailure('ECONNRESET', 'the server closed the connection'));
+  private readonly onError = (err: NodeJS.ErrnoException): void => this.fail(new ProbeFailure(err.code ?? 'ESOCKET', err.message));
+
+  constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onEnd);
+    socket.on('error', this.onError);
+  }
+
+  private parse(): Reply | undefined {
+    const lines: string[] = [];
+    let offset = 0;
+    for (;;) {
+      const eol = this.buffer.indexOf('\n', offset);
+      if (eol < 0) return undefined;
+      const line = this.buffer.slice(offset, eol).replace(/\r$/, '');
+      offset = eol + 1;
+      lines.push(line);
+      if (!/^\d{3}-/.test(line)) {
+        this.buffer = this.buffer.slice(offset);
+        const code = /^\d{3}/.test(line) ? Number(line.slice(0, 3)) : 0;
+        return { code, lines: lines.map((l) => l.slice(4)) };
+      }
+    }
+  }
+
+  private deliver(): void {
+    if (!this.waiter) return;
+    const reply = this.parse();
+    if (!reply) return;
+    const { resolve } = this.waiter;
+    this.waiter = undefined;
+    resolve(reply);
+  }
+
+  private fail(err: Error): void {
+    this.closed ??= err;
+    if (!this.waiter) return;
+    const { reject } = this.waiter;
+    this.waiter = undefined;
+    reject(err);
+  }
+
+  read(timeoutMs: number, what: string): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        reject(new ProbeFailure('TIMEOUT', `no ${what} within ${timeoutMs} ms`, true));
+      }, timeoutMs);
+      this.waiter = {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const ready = this.parse();
+      if (ready) return this.waiter.resolve(ready);
+      if (this.closed) this.fail(this.closed);
+    });
+  }
+
+  /** Stop listening: the socket is about to carry TLS. */
+  detach(): void {
+    this.socket.off('data', this.onData);
+    this.socket.off('end', this.onEnd);
+    this.socket.off('close', this.onEnd);
+    this.socket.off('error', this.onError);
+  }
+}
+
+function upgrade(socket: net.Socket, options: StartTlsProbeOptions, timeoutMs: number): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const tlsSocket = tls.connect({
+      socket,
+      // RFC 6066 §3: SNI carries host names only
+      ...(net.isIP(options.host) ? {} : { servername: options.host }),
+      rejectUnauthorized: false,
+      // judge the name ourselves so `authorized` is about the chain alone
+      checkServerIdentity: () => undefined,
+      // accept what old servers offer, so we can report it (starttls.legacy_protocol)
+      minVersion: 'TLSv1',
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+      ...(options.ca ? { ca: options.ca } : {}),
+    });
+    const timer = setTimeout(() => {
+      tlsSocket.destroy();
+      reject(new ProbeFailure('TIMEOUT', `TLS handshake did not finish within ${timeoutMs} ms`, true));
+    }, timeoutMs);
+    tlsSocket.once('secureConnect', () => {
+      clearTimeout(timer);
+      resolve(tlsSocket);
+    });
+    tlsSocket.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      tlsSocket.destroy();
+      reject(new ProbeFailure(err.code ?? 'TLS_ERROR', err.message));
+    });
+  });
+}
+
+function factsOf(tlsSocket: tls.TLSSocket, host: string): StartTlsFacts {
+  const cipher = tlsSocket.getCipher();
+  const authError: unknown = tlsSocket.authorizationError;
+  const peer = tlsSocket.getPeerCertificate();
+  const nameError = peer && peer.raw ? tls.checkServerIdentity(host, peer) : new Error('no certificate');
+  const eph = tlsSocket.getEphemeralKeyInfo();
+  const facts: StartTlsFacts = {
+    protocol: tlsSocket.getProtocol() ?? 'unknown',
+    cipher: { name: cipher.name, standardName: cipher.standardName, version: cipher.version },
+    authorized: tlsSocket.authorized,
+    hostnameMatches: nameError === undefined,
+    chain: peerChain(tlsSocket),
+  };
+  if (authError != null) facts.authorizationError = typeof authError === 'string' ? authError : (authError as NodeJS.ErrnoException).code ?? String(authError);
+  if (nameError) facts.hostnameError = nameError.message;
+  if (eph && typeof eph === 'object' && 'type' in eph) {
+    const key: { type?: string; name?: string; size?: number } = {};
+    if (eph.type) key.type = eph.type;
+    if ('name' in eph && eph.name) key.name = eph.name;
+    if (eph.size) key.size = eph.size;
+    facts.ephemeralKey = key;
+  }
+  return facts;
+}
+
+/** Say goodbye politely, without letting a slow or rude server cost more than `ms`. */
+async function quit(stream: net.Socket, reader: ReplyReader | undefined, ms: number): Promise<void> {
+  try {
+    if (stream.destroyed) return;
+    stream.write('QUIT\r\n');
+    if (reader) await reader.read(ms, 'QUIT reply').catch(() => {});
+  } finally {
+    stream.destroy();
+  }
+}
+
+export async function probeStartTls(options: StartTlsProbeOptions): Promise<ProbeResult> {
+  const started = Date.now();
+  const port = options.port ?? 25;
+  const timeouts = { ...DEFAULT_PROBE_TIMEOUTS, ...options.timeouts };
+  const common = (): ProbeCommon => ({ host: options.host, address: options.address, port, durationMs: Date.now() - started });
+  options.signal?.throwIfAborted();
+
+  // 1. the policy judges the address our resolver returned, before any socket
+  const verdict = checkAddress(options.address, options);
+  if (!verdict.allowed) return { ...common(), state: 'policy_refused', reason: verdict.reason, range: verdict.range };
+
+  // 2. --connect-to may move the TCP destination; SNI and the name check keep `host`
+  const dest = mapDestination(options.connectTo ?? [], { host: options.host, address: options.address, port });
+  const connectedTo = dest.rule ? { connectedTo: `${dest.host}:${dest.port}` } : {};
+  const base = (): ProbeCommon => ({ ...common(), ...connectedTo });
+
+  let socket: net.Socket;
+  try {
+    socket = await connectTcp(dest, { timeoutMs: timeouts.connectMs, ...(options.signal ? { signal: options.signal } : {}), ...(options.resolver ? { resolver: options.resolver } : {}) });
+  } catch (err) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    const e = err instanceof NetError ? err : new NetError('connect', 'ECONNECT', String(err));
+    return { ...base(), state: 'unreachable', stage: 'connect', code: e.code, message: e.message, timedOut: e.stage === 'timeout' };
+  }
+
+  let current: net.Socket = socket;
+  const onAbort = (): void => {
+    current.destroy();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const reader = new ReplyReader(socket);
+  let stage: ProbeStage = 'banner';
+  let banner: string | undefined;
+  let ehloExtensions: string[] | undefined;
+  const seen = (): Partial<ProbeCommon> => ({ ...(banner !== undefined ? { banner } : {}), ...(ehloExtensions ? { ehloExtensions } : {}) });
+  try {
+    // 3. greeting (RFC 5321 §4.3.1: 220, or 554 "no service")
+    const greeting = await reader.read(timeouts.bannerMs, '220 greeting');
+    banner = greeting.lines.join('\n');
+    if (greeting.code !== 220) {
+      await quit(socket, reader, 1000);
+      return { ...base(), ...seen(), state: 'unreachable', stage: 'banner', code: `SMTP_${greeting.code}`, message: `the server greeted with ${greeting.code} instead of 220`, timedOut: false };
+    }
+
+    // 4. EHLO (RFC 5321 §4.1.1.1); its keywords say whether STARTTLS is offered (RFC 3207 §4)
+    stage = 'ehlo';
+    socket.write(`EHLO ${options.heloName}\r\n`);
+    const ehlo = await reader.read(timeouts.commandMs, 'EHLO reply');
+    ehloExtensions = ehlo.lines.slice(1);
+    if (ehlo.code !== 250) {
+      await quit(socket, reader, 1000);
+      return { ...base(), ...seen(), state: 'no_starttls' };
+    }
+    if (!ehloExtensions.some((line) => /^STARTTLS\b/i.test(line))) {
+      await quit(socket, reader, 1000);
+      return { ...base(), ...seen(), state: 'no_starttls' };
+    }
+
+    // 5. STARTTLS: 220 means "go ahead" (RFC 3207 §4)
+    stage = 'starttls';
+    socket.write('STARTTLS\r\n');
+    const ready = await reader.read(timeouts.commandMs, 'STARTTLS reply');
+    if (ready.code !== 220) {
+      await quit(socket, reader, 1000);
+      return { ...base(), ...seen(), state: 'handshake_failed', stage: 'starttls', code: `SMTP_${ready.code}`, message: `STARTTLS was answered ${ready.code} ${ready.lines.join(' ')}`, timedOut: false };
+    }
+
+    // 6. the handshake; anything the server pipelined after 220 is discarded (RFC 3207 §4.2)
+    stage = 'tls';
+    reader.detach();
+    socket.on('error', () => {}); // errors now surface through the TLS socket
+    const tlsSocket = await upgrade(socket, options, timeouts.tlsMs);
+    current = tlsSocket;
+    const facts = factsOf(tlsSocket, options.host);
+    await quit(tlsSocket, new ReplyReader(tlsSocket), 1000);
+    return { ...base(), ...seen(), state: 'ok', tls: facts };
+  } catch (err) {
+    current.destroy();
+    socket.destroy();
+    if (options.signal?.aborted) throw options.signal.reason;
+    const f = err instanceof ProbeFailure ? err : new ProbeFailure('ERROR', String(err));
+    if (stage === 'starttls' || stage === 'tls') {
+      return { ...base(), ...seen(), state: 'handshake_failed', stage, code: f.code, message: f.message, timedOut: f.timedOut };
+    }
+    return { ...base(), ...seen(), state: 'unreachable', stage, code: f.code, message: f.message, timedOut: f.timedOut };
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+export interface ProbeCache {
+  /**
+   * Probe once per (MX host, address, port) for the cache's lifetime (a run);
+   * concurrent callers share the one in-flight probe. The caller's signal only
+   * stops that caller's wait, never the shared probe.
+   */
+  probe(options: StartTlsProbeOptions): Promise<ProbeResult>;
+  /** probes actually started */
+  readonly probesStarted: number;
+  clear(): void;
+}
+
+/**
+ * Keyed by host as well as address:port: with SNI one address can present a
+ * different certificate per MX name. Fifty domains on one provider still share
+ * one MX name and address, so they cost one probe.
+ */
+export function createProbeCache(options: { signal?: AbortSignal } = {}): ProbeCache {
+  const entries = new Map<string, Promise<ProbeResult>>();
+  let started = 0;
+  const keyOf = (o: StartTlsProbeOptions): string => `${o.host.toLowerCase().replace(/\.$/, '')}|${checkAddress(o.address, { allowPrivateNetworks: true }).address}|${o.port ?? 25}`;
+  return {
+    probe(probeOptions) {
+      const key = keyOf(probeOptions);
+      let entry = entries.get(key);
+      if (!entry) {
+        started++;
+        const { signal: _callerSignal, ...shared } = probeOptions;
+        entry = probeStartTls(options.signal ? { ...shared, signal: options.signal } : shared);
+        // a run-level abort is not a result: let a later run probe again
+        entry.catch(() => entries.delete(key));
+        entries.set(key, entry);
+      }
+      const callerSignal = probeOptions.signal;
+      if (!callerSignal) return entry;
+      callerSignal.throwIfAborted();
+      return new Promise<ProbeResult>((resolve, reject) => {
+        const onAbort = (): void => reject(callerSignal.reason);
+        callerSignal.addEventListener('abort', onAbort, { once: true });
+        entry.then(resolve, reject).finally(() => callerSignal.removeEventListener('abort', onAbort));
+      });
+    },
+    get probesStarted() {
+      return started;
+    },
+    clear() {
+      entries.clear();
+    },
+  };
+}
