@@ -4,6 +4,8 @@ import { isLookupFailure } from './dns/types.ts';
 import { finding } from './findings.ts';
 import type { CheckId, CheckResult, CheckStatus, Finding } from './types.ts';
 import { SEVERITY_RANK } from './types.ts';
+import { createProbeCache, type ProbeCache } from './net/smtp-probe.ts';
+import { parseConnectToList, type ConnectToRule } from './net/connect-to.ts';
 
 export interface CheckOptions {
   /** DKIM selectors the user asked us to try first */
@@ -16,6 +18,10 @@ export interface CheckOptions {
   timeoutMs: number;
   /** `--connect-to HOST:PORT:HOST2:PORT2` rules, as given (curl semantics) */
   connectTo: string[];
+  /** extra trust anchors (PEM) beside the default roots: the fixture world's test CA (processes use NODE_EXTRA_CA_CERTS) */
+  extraCa?: string[];
+  /** our name in SMTP EHLO (RFC 5321 §4.1.1.1) */
+  heloName: string;
 }
 
 export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
@@ -24,7 +30,17 @@ export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
   allowPrivateNetworks: false,
   timeoutMs: 10_000,
   connectTo: [],
+  heloName: 'posture.invalid',
 };
+
+/** What a whole run shares across domains: fifty domains on one provider cost one STARTTLS probe. */
+export interface RunResources {
+  probes: ProbeCache;
+}
+
+export function createRunResources(): RunResources {
+  return { probes: createProbeCache() };
+}
 
 export interface CheckContext {
   /** A-label, lower case, no trailing dot */
@@ -32,6 +48,29 @@ export interface CheckContext {
   resolver: Resolver;
   signal: AbortSignal;
   options: CheckOptions;
+  /** run-wide caches (STARTTLS probes) */
+  resources: RunResources;
+  /** `options.connectTo`, parsed */
+  connectTo: readonly ConnectToRule[];
+}
+
+/** A context with defaults filled in: what the orchestrator builds, and what tests build. */
+export function makeContext(init: {
+  domain: string;
+  resolver: Resolver;
+  signal?: AbortSignal;
+  options?: Partial<CheckOptions>;
+  resources?: RunResources;
+}): CheckContext {
+  const options: CheckOptions = { ...DEFAULT_CHECK_OPTIONS, ...init.options };
+  return {
+    domain: init.domain,
+    resolver: init.resolver,
+    signal: init.signal ?? new AbortController().signal,
+    options,
+    resources: init.resources ?? createRunResources(),
+    connectTo: parseConnectToList(options.connectTo),
+  };
 }
 
 /** Worst finding decides the status; none means pass (CONTRACTS §2). */

@@ -6,7 +6,7 @@
  * budget: a check still running when it ends becomes `untested`, never a guess.
  */
 import type { CheckContext, CheckOptions } from './check.ts';
-import { DEFAULT_CHECK_OPTIONS, untested } from './check.ts';
+import { DEFAULT_CHECK_OPTIONS, makeContext, untested, type RunResources } from './check.ts';
 import { finding } from './findings.ts';
 import { grade } from './grade.ts';
 import type { CheckId, CheckResult, Report } from './types.ts';
@@ -37,6 +37,8 @@ export interface CheckDomainOptions {
   signal?: AbortSignal;
   /** for tests: the clock */
   now?: () => Date;
+  /** run-wide caches shared across domains (one is made per call when absent) */
+  resources?: RunResources;
   /** override the check table (tests, partial runs) */
   checks?: Partial<Record<CheckId, CheckFn>>;
 }
@@ -51,7 +53,7 @@ export async function checkDomain(domain: string, input: string, run: CheckDomai
   const options: CheckOptions = { ...DEFAULT_CHECK_OPTIONS, ...run.options };
   const budget = AbortSignal.timeout(options.timeoutMs);
   const signal = run.signal ? AbortSignal.any([run.signal, budget]) : budget;
-  const ctx: CheckContext = { domain, resolver: run.resolver, signal, options };
+  const ctx = makeContext({ domain, resolver: run.resolver, signal, options, ...(run.resources ? { resources: run.resources } : {}) });
   const table = run.checks ?? CHECKS;
 
   // The domain's own existence decides whether anything else is worth saying (dns.nxdomain).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CHECK_OPTIONS, type CheckContext } from '../../src/checker/check.ts';
+import { DEFAULT_CHECK_OPTIONS, type CheckContext, makeContext } from '../../src/checker/check.ts';
 import { checkDkim } from '../../src/checker/checks/dkim/index.ts';
 import type { Resolver } from '../../src/checker/dns/types.ts';
 import type { CheckResult } from '../../src/checker/types.ts';
@@ -12,12 +12,12 @@ const K2048 = rsaSpki(2048);
 
 async function run(names: Record<string, NameSpec>, dkimSelectors: string[] = []) {
   const resolver = new MemoryResolver({ names: { [D]: { MX: [[10, 'mx.example.com']] }, ...names } });
-  const ctx: CheckContext = {
+  const ctx: CheckContext = makeContext({
     domain: D,
     resolver,
     signal: new AbortController().signal,
     options: { ...DEFAULT_CHECK_OPTIONS, dkimSelectors },
-  };
+  });
   const res = await checkDkim(ctx);
   return { res, resolver };
 }
@@ -107,7 +107,7 @@ describe('checkDkim: keys found', () => {
         return inner.query(name, type, options);
       },
     };
-    await checkDkim({ domain: D, resolver, signal: new AbortController().signal, options: DEFAULT_CHECK_OPTIONS });
+    await checkDkim(makeContext({ domain: D, resolver }));
     // the common list, _domainkey, MX and TXT all start together
     expect(peak).toBeGreaterThanOrEqual(16);
   });

@@ -1,5 +1,5 @@
 /** Run the DMARC check against an in-memory DNS fixture. */
-import { DEFAULT_CHECK_OPTIONS } from '../../src/checker/check.ts';
+import { DEFAULT_CHECK_OPTIONS, makeContext } from '../../src/checker/check.ts';
 import { checkDmarc } from '../../src/checker/checks/dmarc/index.ts';
 import type { CheckResult } from '../../src/checker/types.ts';
 import type { DnsFixture, NameSpec } from '../world/dns/zone.ts';
@@ -16,12 +16,12 @@ export const MAIL_OK: NameSpec = { MX: [[10, 'mx.example.net']] };
 
 export async function run(domain: string, names: DnsFixture['names'], extra: Partial<DnsFixture> = {}): Promise<Run> {
   const resolver = new MemoryResolver({ names, ...extra });
-  const result = await checkDmarc({
+  const result = await checkDmarc(makeContext({
     domain,
     resolver,
     signal: new AbortController().signal,
     options: DEFAULT_CHECK_OPTIONS,
-  });
+  }));
   return { result, codes: result.findings.map((f) => f.code), log: resolver.log };
 }
 

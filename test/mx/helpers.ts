@@ -1,5 +1,5 @@
 /** Fixture helpers for the MX tests: a context over an in-memory zone. */
-import { DEFAULT_CHECK_OPTIONS, type CheckContext } from '../../src/checker/check.ts';
+import { DEFAULT_CHECK_OPTIONS, type CheckContext, makeContext } from '../../src/checker/check.ts';
 import type { CheckResult } from '../../src/checker/types.ts';
 import type { DnsFixture, NameSpec } from '../world/dns/zone.ts';
 import { MemoryResolver } from '../world/dns/memory-resolver.ts';
@@ -7,7 +7,7 @@ import { MemoryResolver } from '../world/dns/memory-resolver.ts';
 export function contextFor(domain: string, names: Record<string, NameSpec>): { ctx: CheckContext; resolver: MemoryResolver } {
   const fixture: DnsFixture = { names };
   const resolver = new MemoryResolver(fixture);
-  const ctx: CheckContext = { domain, resolver, signal: new AbortController().signal, options: DEFAULT_CHECK_OPTIONS };
+  const ctx: CheckContext = makeContext({ domain, resolver });
   return { ctx, resolver };
 }
 

@@ -3,7 +3,7 @@ import { checkMx, resolveMxHosts, MAX_MX_HOSTS } from '../../src/checker/checks/
 import type { DnsResponse, RRType, Resolver } from '../../src/checker/dns/types.ts';
 import { codes, contextFor, mailHost } from './helpers.ts';
 import { MemoryResolver } from '../world/dns/memory-resolver.ts';
-import { DEFAULT_CHECK_OPTIONS, type CheckContext } from '../../src/checker/check.ts';
+import { DEFAULT_CHECK_OPTIONS, type CheckContext, makeContext } from '../../src/checker/check.ts';
 
 const healthy = {
   'example.com': { MX: [[20, 'mx2.example.net'], [10, 'mx1.example.net']] as Array<[number, string]>, TXT: ['v=spf1 mx -all'] },
@@ -121,7 +121,7 @@ describe('checkMx: null MX (RFC 7505)', () => {
         return { ...r, answers } as unknown as DnsResponse<T>;
       },
     };
-    const ctx: CheckContext = { domain: 'parked.example', resolver, signal: new AbortController().signal, options: DEFAULT_CHECK_OPTIONS };
+    const ctx: CheckContext = makeContext({ domain: 'parked.example', resolver });
     const r = await checkMx(ctx);
     expect(codes(r)).toEqual(['mx.null_mx']);
     expect(codes(r)).not.toContain('mx.target_unresolvable');
@@ -349,7 +349,7 @@ describe('checkMx: scheduling and cancellation', () => {
         return r;
       },
     };
-    const ctx: CheckContext = { domain: 'example.com', resolver, signal: new AbortController().signal, options: DEFAULT_CHECK_OPTIONS };
+    const ctx: CheckContext = makeContext({ domain: 'example.com', resolver });
     const r = await checkMx(ctx);
     expect(r.status).toBe('pass');
     expect(events.indexOf('ask 10.2.0.192.in-addr.arpa PTR')).toBeLessThan(events.indexOf('got slow.example.net A'));
@@ -358,12 +358,12 @@ describe('checkMx: scheduling and cancellation', () => {
   it('rejects when the run is aborted, rather than reporting anything', async () => {
     const controller = new AbortController();
     controller.abort(new Error('budget'));
-    const ctx: CheckContext = {
+    const ctx: CheckContext = makeContext({
       domain: 'example.com',
       resolver: new MemoryResolver({ names: healthy }),
       signal: controller.signal,
       options: DEFAULT_CHECK_OPTIONS,
-    };
+    });
     await expect(checkMx(ctx)).rejects.toThrow('budget');
   });
 

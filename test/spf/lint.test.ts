@@ -1,6 +1,6 @@
 /** The `spf` check over in-memory DNS fixtures: every spf.* code raised, and what must not be. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CHECK_OPTIONS } from '../../src/checker/check.ts';
+import { DEFAULT_CHECK_OPTIONS, makeContext } from '../../src/checker/check.ts';
 import { checkSpf, findSpfRecord, spfAuthorisesSenders } from '../../src/checker/checks/spf/index.ts';
 import type { Resolver } from '../../src/checker/dns/types.ts';
 import type { CheckResult } from '../../src/checker/types.ts';
@@ -9,7 +9,7 @@ import type { NameSpec } from '../world/dns/zone.ts';
 
 async function check(names: Record<string, NameSpec>, domain = 'example.com'): Promise<{ r: CheckResult; resolver: MemoryResolver }> {
   const resolver = new MemoryResolver({ names });
-  const r = await checkSpf({ domain, resolver, signal: new AbortController().signal, options: DEFAULT_CHECK_OPTIONS });
+  const r = await checkSpf(makeContext({ domain, resolver }));
   return { r, resolver };
 }
 
@@ -101,7 +101,7 @@ describe('spf check: concurrency', () => {
         return memory.query(name, type, options);
       },
     };
-    const r = await checkSpf({ domain: 'example.com', resolver: slow, signal: new AbortController().signal, options: DEFAULT_CHECK_OPTIONS });
+    const r = await checkSpf(makeContext({ domain: 'example.com', resolver: slow }));
     expect(r.status).toBe('pass');
     // the three includes are fetched together, not one after another (wall time is for `npm run bench`)
     expect(most).toBeGreaterThanOrEqual(3);

@@ -1,5 +1,5 @@
 /** Fixture helpers for the TLS-RPT tests: a context over an in-memory zone. */
-import { DEFAULT_CHECK_OPTIONS, type CheckContext } from '../../src/checker/check.ts';
+import { DEFAULT_CHECK_OPTIONS, type CheckContext, makeContext } from '../../src/checker/check.ts';
 import type { Resolver } from '../../src/checker/dns/types.ts';
 import type { CheckResult } from '../../src/checker/types.ts';
 import type { DnsFixture, NameSpec } from '../world/dns/zone.ts';
@@ -15,7 +15,7 @@ export function contextFor(
 }
 
 export function withResolver(domain: string, resolver: Resolver): CheckContext {
-  return { domain, resolver, signal: new AbortController().signal, options: DEFAULT_CHECK_OPTIONS };
+  return makeContext({ domain, resolver });
 }
 
 export function codes(r: CheckResult): string[] {
