@@ -5,6 +5,7 @@ import { normalizeDomain } from '../checker/domain.ts';
 import { createResolver } from '../checker/dns/index.ts';
 import type { Grade, Report } from '../checker/types.ts';
 import { gradeBelow, isGrade } from '../checker/grade.ts';
+import { parseConnectTo } from '../checker/net/connect-to.ts';
 import { colorWanted, makeStyle, renderReport } from './render-text.ts';
 import { UsageError, type CliIo } from './io.ts';
 
@@ -20,7 +21,6 @@ export const CHECK_USAGE = `usage: posture check DOMAIN... [options]     ("-" re
   --concurrency N              domains checked at once (default 16)
   --fail-under GRADE           exit 3 when any domain grades below GRADE`;
 
-const CONNECT_TO = /^(\[[^\]]*\]|[^:]*):(\d*):(\[[^\]]*\]|[^:]*):(\d*)$/;
 
 export function positiveInt(name: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
@@ -98,7 +98,11 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     failUnder = g;
   }
   for (const rule of values['connect-to'] ?? []) {
-    if (!CONNECT_TO.test(rule)) throw new UsageError(`--connect-to needs HOST:PORT:HOST2:PORT2, not "${rule}"`);
+    try {
+      parseConnectTo(rule);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
   }
   const doh = values.doh ?? env.POSTURE_DOH_URL;
   if (doh) {
