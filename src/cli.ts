@@ -3,6 +3,20 @@
 import { runCheck, CHECK_USAGE } from './cli/check.ts';
 import { runSpf } from './cli/spf.ts';
 import { processIo, UsageError, type CliIo } from './cli/io.ts';
+import { checkOptionsFromEnv, resolverSettings } from './cli/settings.ts';
+import { checkDomain } from './checker/index.ts';
+import { createResolver } from './checker/dns/index.ts';
+import type { Report } from './checker/types.ts';
+
+/** A one-off check configured by the environment alone (POSTURE_RESOLVER, POSTURE_NO_SMTP, …). */
+async function checkWithEnv(domain: string, io: CliIo): Promise<Report> {
+  const run = createResolver(resolverSettings({}, io.env));
+  try {
+    return await checkDomain(domain, domain, { resolver: run.resolver, options: checkOptionsFromEnv(io.env) });
+  } finally {
+    await run.close();
+  }
+}
 
 export const USAGE = `posture — email-security posture checker
 
@@ -10,7 +24,7 @@ usage:
   posture check DOMAIN... [options]     check one or more domains ("-" reads stdin)
   posture spf [DOMAIN] --ip IP [--sender ADDR] [--helo HOST] [--json]
                                         RFC 7208 check_host() for one client IP
-  posture explain TOPIC [for DOMAIN]    explain a control, a finding code, or "grade"
+  posture explain TOPIC [for DOMAIN]    explain a control, a finding code, or "grade" (posture explain topics lists them)
   posture serve                         run the chat bot (Slack, Discord)
   posture discord register [--guild ID] register Discord application commands
   posture demo                          start the fixture world and check its sample domains
@@ -29,7 +43,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         const { runDemo } = await import('./cli/demo.ts');
         return await runDemo(rest, io);
       }
-      case 'explain':
+      case 'explain': {
+        const { runExplain } = await import('./cli/explain.ts');
+        return await runExplain(rest, io, { checkDomain: (domain) => checkWithEnv(domain, io) });
+      }
       case 'serve':
       case 'discord':
         io.stderr.write(`posture: "${command}" is not available in this version yet\n`);

@@ -8,6 +8,7 @@ import { gradeBelow, isGrade } from '../checker/grade.ts';
 import { parseConnectTo } from '../checker/net/connect-to.ts';
 import { colorWanted, makeStyle, renderReport } from './render-text.ts';
 import { UsageError, type CliIo } from './io.ts';
+import { dkimSelectorList, resolverSettings } from './settings.ts';
 
 export const CHECK_USAGE = `usage: posture check DOMAIN... [options]     ("-" reads domains from stdin, one a line)
   --json                       one JSON report (several domains: a JSON array)
@@ -104,22 +105,8 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError((err as Error).message);
     }
   }
-  const doh = values.doh ?? env.POSTURE_DOH_URL;
-  if (doh) {
-    let u: URL | undefined;
-    try {
-      u = new URL(doh);
-    } catch {
-      u = undefined;
-    }
-    if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) throw new UsageError(`--doh needs an https:// URL, not "${doh}"`);
-  }
-  const servers = values.resolver ?? (env.POSTURE_RESOLVER ? env.POSTURE_RESOLVER.split(/[\s,]+/).filter(Boolean) : undefined);
-  const selectorsRaw = values['dkim-selectors'] ?? env.POSTURE_DKIM_SELECTORS ?? '';
-  const dkimSelectors = selectorsRaw.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const s of dkimSelectors) {
-    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(s)) throw new UsageError(`--dkim-selectors: "${s}" is not a valid selector`);
-  }
+  const resolverConfig = resolverSettings({ resolver: values.resolver, doh: values.doh }, env);
+  const dkimSelectors = dkimSelectorList(values['dkim-selectors'] ?? env.POSTURE_DKIM_SELECTORS ?? '');
 
   const raw = await readDomains(positionals, io);
   if (raw.length === 0) throw new UsageError('give at least one domain: posture check example.com');
@@ -130,7 +117,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     domains.push({ domain: n.domain, input: n.input });
   }
 
-  const run = createResolver({ ...(servers ? { servers } : {}), ...(doh ? { doh } : {}) });
+  const run = createResolver(resolverConfig);
   const progress = io.stderr.isTTY && domains.length > 1;
   let done = 0;
   try {

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { createResolver } from '../checker/dns/index.ts';
 import { checkHost } from '../checker/checks/spf/evaluate.ts';
 import { UsageError, type CliIo } from './io.ts';
+import { resolverSettings } from './settings.ts';
 
 export const SPF_USAGE = `usage: posture spf [DOMAIN] --ip IP [--sender ADDR] [--helo HOST] [--json] [--resolver HOST[:PORT]] [--doh URL]
   RFC 7208 check_host() for one client IP. DOMAIN defaults to the domain of --sender,
@@ -55,9 +56,7 @@ export async function runSpf(argv: string[], io: CliIo): Promise<number> {
   else if (!sender.includes('@')) sender = `postmaster@${sender}`;
   else if (sender.startsWith('@')) sender = `postmaster${sender}`;
 
-  const doh = values.doh ?? io.env.POSTURE_DOH_URL;
-  const servers = values.resolver ?? (io.env.POSTURE_RESOLVER ? io.env.POSTURE_RESOLVER.split(/[\s,]+/).filter(Boolean) : undefined);
-  const run = createResolver({ ...(servers ? { servers } : {}), ...(doh ? { doh } : {}) });
+  const run = createResolver(resolverSettings({ resolver: values.resolver, doh: values.doh }, io.env));
   try {
     const r = await checkHost({ ip, domain, sender, helo: helo || domain, resolver: run.resolver });
     if (values.json) {

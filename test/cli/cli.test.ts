@@ -109,6 +109,25 @@ describe('posture check: output', () => {
   });
 });
 
+describe('posture explain', () => {
+  it('explains a topic, and with "for DOMAIN" adds that domain\'s findings and fixes', async () => {
+    const plain = io();
+    expect(await main(['explain', 'what is mta sts?'], plain.fake)).toBe(0);
+    expect(plain.out()).toMatch(/MTA-STS/);
+    const t = io('', { POSTURE_RESOLVER: world.resolver, POSTURE_NO_SMTP: '1' });
+    expect(await main(['explain', 'spf', 'for', 'broken.test'], t.fake)).toBe(0);
+    expect(t.out()).toMatch(/broken\.test/);
+    expect(t.out()).toMatch(/\+all/);
+  });
+
+  it('suggests a topic for a typo and exits 2', async () => {
+    const t = io();
+    expect(await main(['explain', 'dmrac'], t.fake)).toBe(2);
+    expect(t.out()).toBe('');
+    expect(t.err()).toMatch(/did you mean.*dmarc/i);
+  });
+});
+
 describe('posture as a process', () => {
   it('runs from src/cli.ts and exits 2 on an invalid domain', () => {
     const r = spawnSync(process.execPath, ['src/cli.ts', 'check', 'not a domain'], { encoding: 'utf8' });
