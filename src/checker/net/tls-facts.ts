@@ -4,7 +4,7 @@
  * DANE matches, RFC 6698 §2.1) and the classification of TLS errors.
  */
 import { X509Certificate, createHash } from 'node:crypto';
-import type tls from 'node:tls';
+import tls from 'node:tls';
 
 export interface CertSummary {
   subject: string;
@@ -146,4 +146,14 @@ export function describeCertificateError(code: string): string {
     default:
       return `certificate verification failed (${code})`;
   }
+}
+
+/**
+ * Trust anchors for a handshake: the default store (Node's roots plus
+ * NODE_EXTRA_CA_CERTS) with `extra` added, never replaced — Node's `ca` option
+ * replaces the defaults, so the extras must be appended to them.
+ */
+export function trustAnchors(extra: string | readonly string[] | undefined): string[] | undefined {
+  if (!extra || extra.length === 0) return undefined;
+  return [...tls.getCACertificates('default'), ...(typeof extra === 'string' ? [extra] : extra)];
 }
