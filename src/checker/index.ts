@@ -18,8 +18,11 @@ import { checkDmarc } from './checks/dmarc/index.ts';
 import { checkDkim } from './checks/dkim/index.ts';
 import { checkTlsRpt } from './checks/tls-rpt.ts';
 import { checkDnssec } from './checks/dnssec.ts';
+import { checkMtaSts } from './checks/mta-sts/index.ts';
+import { checkBimi } from './checks/bimi/index.ts';
 
-export type CheckFn = (ctx: CheckContext) => Promise<CheckResult>;
+/** A check, given the context and access to the other checks' results (e.g. STARTTLS reads the MTA-STS mode). */
+export type CheckFn = (ctx: CheckContext, results: (id: CheckId) => Promise<CheckResult>) => Promise<CheckResult>;
 
 /** The checks this version performs; the others are reported as not checked. */
 export const CHECKS: Partial<Record<CheckId, CheckFn>> = {
@@ -27,8 +30,10 @@ export const CHECKS: Partial<Record<CheckId, CheckFn>> = {
   spf: checkSpf,
   dkim: checkDkim,
   dmarc: checkDmarc,
+  mta_sts: checkMtaSts,
   tls_rpt: checkTlsRpt,
   dnssec: checkDnssec,
+  bimi: (ctx, results) => checkBimi(ctx, { dmarc: () => results('dmarc') }),
 };
 
 export interface CheckDomainOptions {
@@ -66,11 +71,21 @@ export async function checkDomain(domain: string, input: string, run: CheckDomai
   });
   deadline.catch(() => undefined);
 
-  const running = CHECK_IDS.map(async (id): Promise<CheckResult> => {
+  // each check runs once; a check that needs another's result awaits the same promise
+  const runs = new Map<CheckId, Promise<CheckResult>>();
+  const resultOf = (id: CheckId): Promise<CheckResult> => {
+    let p = runs.get(id);
+    if (!p) {
+      p = runOne(id);
+      runs.set(id, p);
+    }
+    return p;
+  };
+  const runOne = async (id: CheckId): Promise<CheckResult> => {
     const fn = table[id];
     if (!fn) return untested(id, 'not checked in this version');
     try {
-      return await Promise.race([fn(ctx), deadline]);
+      return await Promise.race([fn(ctx, resultOf), deadline]);
     } catch (err) {
       if (run.signal?.aborted) throw run.signal.reason;
       if (err instanceof BudgetExceeded || budget.aborted) {
@@ -85,7 +100,8 @@ export async function checkDomain(domain: string, input: string, run: CheckDomai
       // a bug in a check must not take the report down with it
       return untested(id, `could not be completed: ${(err as Error).message}`, [], { error: String((err as Error).stack ?? err) });
     }
-  });
+  };
+  const running = CHECK_IDS.map(resultOf);
 
   let checks = await Promise.all(running);
   const mxAnswer = await existence;

@@ -34,7 +34,7 @@ export const BIMI_TEXTS: AreaTexts<'bimi'> = {
     fix: 'Obtain a mark certificate for your logo from an authorised issuer and publish its URL in a=.',
   },
   'bimi.vmc_invalid': {
-    means: 'The mark certificate at a= is not valid: for example it is expired, not issued by a recognised mark verifying authority, does not cover the domain, or embeds a different logo from l=.',
+    means: 'The mark certificate at a= is not valid: for example it does not parse, is expired or not yet valid, does not cover the domain, or embeds a different logo from l=. (Posture does not check the chain to a mark verifying authority.)',
     matters: 'Providers that require a certificate will not show the logo.',
     fix: 'Renew or reissue the certificate for this domain, and make sure l= serves the same SVG that the certificate embeds.',
   },
