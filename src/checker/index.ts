@@ -18,7 +18,9 @@ import { checkDmarc } from './checks/dmarc/index.ts';
 import { checkDkim } from './checks/dkim/index.ts';
 import { checkTlsRpt } from './checks/tls-rpt.ts';
 import { checkDnssec } from './checks/dnssec.ts';
-import { checkMtaSts } from './checks/mta-sts/index.ts';
+import { checkMtaSts, mtaStsMode } from './checks/mta-sts/index.ts';
+import { checkStartTls } from './checks/starttls.ts';
+import { checkDane } from './checks/dane.ts';
 import { checkBimi } from './checks/bimi/index.ts';
 
 /** A check, given the context and access to the other checks' results (e.g. STARTTLS reads the MTA-STS mode). */
@@ -33,7 +35,10 @@ export const CHECKS: Partial<Record<CheckId, CheckFn>> = {
   mta_sts: checkMtaSts,
   tls_rpt: checkTlsRpt,
   dnssec: checkDnssec,
+  dane: (ctx) => checkDane(ctx),
   bimi: (ctx, results) => checkBimi(ctx, { dmarc: () => results('dmarc') }),
+  // certificate problems escalate under an MTA-STS enforce policy (RFC 8461 §4.2)
+  starttls: (ctx, results) => checkStartTls(ctx, { mtaStsMode: async () => mtaStsMode(await results('mta_sts')) }),
 };
 
 export interface CheckDomainOptions {
