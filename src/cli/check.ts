@@ -1,6 +1,7 @@
 /** `posture check DOMAIN... [options]` (CONTRACTS §1). */
 import { parseArgs } from 'node:util';
 import { checkDomain } from '../checker/index.ts';
+import { createRunResources } from '../checker/check.ts';
 import { normalizeDomain } from '../checker/domain.ts';
 import { createResolver } from '../checker/dns/index.ts';
 import type { Grade, Report } from '../checker/types.ts';
@@ -60,7 +61,12 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, index: 
   return results;
 }
 
-export async function runCheck(argv: string[], io: CliIo): Promise<number> {
+/** For embedding (the demo): trust anchors that no flag can carry. */
+export interface CheckEmbedding {
+  extraCa?: string[];
+}
+
+export async function runCheck(argv: string[], io: CliIo, embedding: CheckEmbedding = {}): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -119,6 +125,8 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
 
   const run = createResolver(resolverConfig);
   const progress = io.stderr.isTTY && domains.length > 1;
+  // one probe cache for the whole run: fifty domains on one provider cost one STARTTLS probe
+  const resources = createRunResources();
   let done = 0;
   try {
     const reports = await mapBounded(domains, concurrency, async ({ domain, input }) => {
@@ -130,7 +138,9 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
           allowPrivateNetworks: Boolean(values['allow-private-networks'] || env.POSTURE_ALLOW_PRIVATE_NETWORKS === '1'),
           dkimSelectors,
           connectTo: values['connect-to'] ?? [],
+          ...(embedding.extraCa ? { extraCa: embedding.extraCa } : {}),
         },
+        resources,
       });
       done++;
       if (progress) io.stderr.write(`\r\x1b[K[${done}/${domains.length}] ${domain} grade ${report.grade}`);

@@ -21,18 +21,26 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   try {
     // the fixture world ships with the repository's test tree (a development checkout)
     const { startWorld } = await import('../../test/world/index.ts');
-    const { demoFixture, DEMO_DOMAINS } = await import('../../test/world/demo-zones.ts');
-    world = { startWorld, demoFixture, DEMO_DOMAINS };
+    const { installLoopbackGuard } = await import('../../test/world/loopback-guard.ts');
+    // the demo talks only to its own world: nothing may leave loopback
+    installLoopbackGuard();
+    const { demoWorldOptions, DEMO_DOMAINS } = await import('../../test/world/demo.ts');
+    world = { startWorld, demoWorldOptions, DEMO_DOMAINS };
   } catch {
     io.stderr.write('posture: the demo needs the fixture world from a source checkout (test/world/)\n');
     return 1;
   }
-  const running = await world.startWorld({ dns: world.demoFixture() });
+  const running = await world.startWorld(world.demoWorldOptions());
   try {
-    io.stderr.write(`Fixture world: DNS on ${running.resolver}. Checking ${world.DEMO_DOMAINS.length} sample domains…\n\n`);
+    io.stderr.write(
+      `Fixture world on loopback: DNS ${running.resolver}, HTTPS and SMTP servers with a test CA.\n` +
+        `Checking ${world.DEMO_DOMAINS.length} sample domains…\n\n`,
+    );
+    // the world publishes documentation addresses; --connect-to routes them to its loopback servers
     return await runCheck(
-      [...world.DEMO_DOMAINS, '--resolver', running.resolver, '--allow-private-networks', ...(values.json ? ['--json'] : [])],
+      [...world.DEMO_DOMAINS, '--resolver', running.resolver, ...running.connectTo.flatMap((r) => ['--connect-to', r]), ...(values.json ? ['--json'] : [])],
       io,
+      { extraCa: [running.ca.certPem] },
     );
   } finally {
     await running.stop();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { result as makeResult, untested } from '../../src/checker/check.ts';
-import { installLoopbackGuard, type LoopbackGuard } from '../net/loopback-guard.ts';
+import { installLoopbackGuard, type LoopbackGuard } from '../world/loopback-guard.ts';
 import { DMARC_REJECT, LOGO, LOGO_HOST, VMC, bimiTxt, findingOf, run, startBimiWorld, type BimiWorld } from './helpers.ts';
 
 let world: BimiWorld;

@@ -4,7 +4,7 @@ import { main } from '../../src/cli.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { reportSchema } from '../../src/checker/report-schema.ts';
 import { startWorld, type World } from '../world/index.ts';
-import { demoFixture } from '../world/demo-zones.ts';
+import { demoWorldOptions } from '../world/demo.ts';
 
 function io(stdin = '', env: NodeJS.ProcessEnv = {}, tty = false) {
   const out: string[] = [];
@@ -19,8 +19,10 @@ function io(stdin = '', env: NodeJS.ProcessEnv = {}, tty = false) {
 }
 
 let world: World;
+/** where the world's DNS is, and routes for every address it publishes (nothing leaves loopback) */
+const worldArgs = () => ['--resolver', world.resolver, ...world.connectTo.flatMap((r) => ['--connect-to', r])];
 beforeAll(async () => {
-  world = await startWorld({ dns: demoFixture() });
+  world = await startWorld(demoWorldOptions());
 });
 afterAll(async () => {
   await world.stop();
@@ -33,7 +35,7 @@ describe('posture check: input validation', () => {
     ['192.0.2.1', /IP address/],
   ])('refuses %s with exit 2, one line on stderr and nothing on stdout', async (input, message) => {
     const t = io();
-    const code = await main(['check', input, '--resolver', world.resolver], t.fake);
+    const code = await main(['check', input, ...worldArgs()], t.fake);
     expect(code).toBe(2);
     expect(t.out()).toBe('');
     expect(t.err()).toMatch(message);
@@ -62,7 +64,7 @@ describe('posture check: input validation', () => {
 describe('posture check: output', () => {
   it('prints one JSON report that matches the contract, for any input spelling', async () => {
     const t = io();
-    const code = await main(['check', 'ACME.test.', '--json', '--resolver', world.resolver, '--no-smtp'], t.fake);
+    const code = await main(['check', 'ACME.test.', '--json', ...worldArgs(), '--no-smtp'], t.fake);
     expect(code).toBe(0);
     const report = reportSchema.parse(JSON.parse(t.out()));
     expect(report.domain).toBe('acme.test');
@@ -72,7 +74,7 @@ describe('posture check: output', () => {
 
   it('prints an array for several domains read from stdin, and stays in order', async () => {
     const t = io('acme.test\n# a comment\n\npostmaster@parked.test\n');
-    const code = await main(['check', '-', '--json', '--resolver', world.resolver, '--concurrency', '2'], t.fake);
+    const code = await main(['check', '-', '--json', ...worldArgs(), '--concurrency', '2'], t.fake);
     expect(code).toBe(0);
     const reports = JSON.parse(t.out()) as unknown[];
     expect(reports.map((r) => reportSchema.parse(r).domain)).toEqual(['acme.test', 'parked.test']);
@@ -80,15 +82,15 @@ describe('posture check: output', () => {
 
   it('exits 3 when a domain grades below --fail-under, 0 otherwise', async () => {
     const bad = io();
-    expect(await main(['check', 'broken.test', '--fail-under', 'C', '--resolver', world.resolver], bad.fake)).toBe(3);
+    expect(await main(['check', 'broken.test', '--fail-under', 'C', ...worldArgs()], bad.fake)).toBe(3);
     expect(bad.out()).toMatch(/broken\.test/);
     const good = io();
-    expect(await main(['check', 'acme.test', '--fail-under', 'f', '--resolver', world.resolver], good.fake)).toBe(0);
+    expect(await main(['check', 'acme.test', '--fail-under', 'f', ...worldArgs()], good.fake)).toBe(0);
   });
 
   it('reports a domain that does not exist with dns.nxdomain and grade F', async () => {
     const t = io();
-    await main(['check', 'typo-nonexistent.test', '--json', '--resolver', world.resolver], t.fake);
+    await main(['check', 'typo-nonexistent.test', '--json', ...worldArgs()], t.fake);
     const report = reportSchema.parse(JSON.parse(t.out()));
     expect(report.grade).toBe('F');
     expect(report.checks.flatMap((c) => c.findings.map((f) => f.code))).toContain('dns.nxdomain');
@@ -96,15 +98,15 @@ describe('posture check: output', () => {
 
   it('human output names the grade and uses no colour off a TTY or with NO_COLOR', async () => {
     const plain = io();
-    await main(['check', 'broken.test', '--resolver', world.resolver], plain.fake);
+    await main(['check', 'broken.test', ...worldArgs()], plain.fake);
     expect(plain.out()).toMatch(/broken\.test\s+grade [A-F]/);
     expect(plain.out()).toMatch(/spf\.pass_all/);
     expect(plain.out()).not.toMatch(/\x1b\[/);
     const tty = io('', {}, true);
-    await main(['check', 'broken.test', '--resolver', world.resolver], tty.fake);
+    await main(['check', 'broken.test', ...worldArgs()], tty.fake);
     expect(tty.out()).toMatch(/\x1b\[/);
     const noColor = io('', { NO_COLOR: '1' }, true);
-    await main(['check', 'broken.test', '--resolver', world.resolver], noColor.fake);
+    await main(['check', 'broken.test', ...worldArgs()], noColor.fake);
     expect(noColor.out()).not.toMatch(/\x1b\[/);
   });
 });

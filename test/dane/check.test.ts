@@ -6,7 +6,7 @@ import type { TlsaData } from '../../src/checker/dns/types.ts';
 import { summarizeCertificate } from '../../src/checker/net/tls-facts.ts';
 import type { CheckResult } from '../../src/checker/types.ts';
 import { TestCa, type IssuedCert } from '../world/tls/ca.ts';
-import { installLoopbackGuard, type LoopbackGuard } from '../net/loopback-guard.ts';
+import { installLoopbackGuard, type LoopbackGuard } from '../world/loopback-guard.ts';
 import { FAST, closeWorlds, closedPort, context, tlsaData, world, type ContextSpec } from '../starttls/world.ts';
 
 let ca: TestCa;

@@ -12,7 +12,7 @@ import { MemoryResolver } from '../world/dns/memory-resolver.ts';
 import type { NameSpec } from '../world/dns/zone.ts';
 import { startHttpsWorld, type HttpsWorld, type Route, type VirtualHost } from '../world/https-server.ts';
 import { TestCa, selfSigned } from '../world/tls/ca.ts';
-import { installLoopbackGuard, type LoopbackGuard } from '../net/loopback-guard.ts';
+import { installLoopbackGuard, type LoopbackGuard } from '../world/loopback-guard.ts';
 
 const WELL_KNOWN = '/.well-known/mta-sts.txt';
 

@@ -5,7 +5,7 @@ import { parseConnectTo } from '../../src/checker/net/connect-to.ts';
 import { MemoryResolver } from '../world/dns/memory-resolver.ts';
 import { TestCa, selfSigned } from '../world/tls/ca.ts';
 import { startHttpsWorld, type HttpsWorld } from '../world/https-server.ts';
-import { installLoopbackGuard, type LoopbackGuard } from './loopback-guard.ts';
+import { installLoopbackGuard, type LoopbackGuard } from '../world/loopback-guard.ts';
 
 const POLICY = 'version: STSv1\nmode: enforce\nmx: mail.good.test\nmax_age: 604800\n';
 

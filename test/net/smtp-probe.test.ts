@@ -5,7 +5,7 @@ import { createProbeCache, probeStartTls, type ProbeResult, type StartTlsProbeOp
 import { parseConnectTo } from '../../src/checker/net/connect-to.ts';
 import { TestCa, selfSigned, type IssuedCert } from '../world/tls/ca.ts';
 import { startSmtpWorld, type SmtpWorld, type SmtpWorldOptions } from '../world/smtp-server.ts';
-import { installLoopbackGuard, type LoopbackGuard } from './loopback-guard.ts';
+import { installLoopbackGuard, type LoopbackGuard } from '../world/loopback-guard.ts';
 
 let ca: TestCa;
 let guard: LoopbackGuard;

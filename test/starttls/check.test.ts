@@ -4,7 +4,7 @@ import { createRunResources } from '../../src/checker/check.ts';
 import { resolveMxHosts } from '../../src/checker/checks/mx.ts';
 import type { CheckResult } from '../../src/checker/types.ts';
 import { TestCa, selfSigned, type IssuedCert } from '../world/tls/ca.ts';
-import { installLoopbackGuard, type LoopbackGuard } from '../net/loopback-guard.ts';
+import { installLoopbackGuard, type LoopbackGuard } from '../world/loopback-guard.ts';
 import { FAST, closeWorlds, closedPort, context, tlsaData, world } from './world.ts';
 
 let ca: TestCa;

@@ -1,10 +1,12 @@
 /**
- * Test-only safety net: while installed, every outgoing TCP connection made
- * through node:net (which tls, undici and our dialer all use) must target a
- * loopback address. Anything else is refused before a packet leaves and
- * recorded, so a policy or connect-to bug fails the test instead of reaching
- * 10.0.0.1 or 169.254.169.254 for real.
+ * Fixture-world safety net: while installed, every outgoing TCP connection made
+ * through node:net (which tls, undici and our dialer all use) and every UDP
+ * datagram (our DNS stub) must target a loopback address. Anything else is
+ * refused before a packet leaves and recorded, so a policy, connect-to or
+ * fixture bug fails the test instead of reaching 10.0.0.1 or 2001:db8::25 for
+ * real. The test setup installs it for every test file; `posture demo` too.
  */
+import dgram from 'node:dgram';
 import net from 'node:net';
 
 type Connect = (this: net.Socket, ...args: unknown[]) => net.Socket;
@@ -45,10 +47,28 @@ export function installLoopbackGuard(): LoopbackGuard {
     return original.apply(this, args);
   };
   (net.Socket.prototype as unknown as { connect: Connect }).connect = guarded;
+
+  type Send = (this: dgram.Socket, ...args: unknown[]) => void;
+  const originalSend = dgram.Socket.prototype.send as unknown as Send;
+  const guardedSend: Send = function guardedSend(this: dgram.Socket, ...args: unknown[]) {
+    // send(msg, [offset, length,] port, address, [callback])
+    const address = args.find((a, i) => i > 0 && typeof a === 'string') as string | undefined;
+    if (address !== undefined && !isLoopback(address)) {
+      const port = args[args.indexOf(address) - 1];
+      refused.push(`udp ${address}:${String(port)}`);
+      const cb = args.at(-1);
+      const err = Object.assign(new Error(`loopback guard: refused datagram to ${address}`), { code: 'EGUARD' });
+      if (typeof cb === 'function') process.nextTick(() => (cb as (e: Error) => void)(err));
+      return;
+    }
+    return originalSend.apply(this, args);
+  };
+  (dgram.Socket.prototype as unknown as { send: Send }).send = guardedSend;
   return {
     refused,
     uninstall() {
       (net.Socket.prototype as unknown as { connect: Connect }).connect = original;
+      (dgram.Socket.prototype as unknown as { send: Send }).send = originalSend;
     },
   };
 }
