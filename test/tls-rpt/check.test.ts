@@ -32,6 +32,14 @@ describe('checkTlsRpt', () => {
     expect(f.message).toContain('example.com');
   });
 
+  it('says a null-MX domain needs no TLS-RPT (info, not warn)', async () => {
+    const { ctx } = contextFor(D, { [D]: { MX: [[0, '.']], TXT: ['v=spf1 -all'] } });
+    const r = await checkTlsRpt(ctx);
+    expect(codes(r)).toEqual(['tls_rpt.missing']);
+    expect(r.status).toBe('info');
+    expect(r.summary).toMatch(/null MX/);
+  });
+
   it('reports tls_rpt.missing when the only TXT records there are not TLS-RPT', async () => {
     const { r } = await run({ [N]: { TXT: ['some-verification=abc123'] } });
     expect(codes(r)).toEqual(['tls_rpt.missing']);

@@ -5,6 +5,7 @@
  * One TXT lookup at `_smtp._tls.<domain>`. TXT records that do not start with
  * `v=TLSRPTv1` are discarded (§3); exactly one must remain.
  */
+import { resolveMxHosts } from './mx.ts';
 import { describeFailure, lookupFailed, result, untested, type CheckContext } from '../check.ts';
 import { isLookupFailure } from '../dns/types.ts';
 import { finding } from '../findings.ts';
@@ -213,6 +214,18 @@ export async function checkTlsRpt(ctx: CheckContext): Promise<CheckResult> {
 
   if (records.length === 0 && nearMisses.length === 0) {
     const where = response.outcome === 'answer' ? `${name} has TXT records, but none starts with "v=TLSRPTv1"` : `there is no TXT record at ${name}`;
+    // the MX facts are the MX check's own (memoised per context), so asking costs no extra lookups in a run
+    if ((await resolveMxHosts(ctx).catch(() => null))?.outcome === 'null_mx') {
+      // RFC 8460 reports on mail *to* the domain; a null MX (RFC 7505) receives none
+      return result('tls_rpt', 'No TLS-RPT record; not needed, since the domain receives no mail (null MX)', [
+        finding(
+          'tls_rpt.missing',
+          `${ctx.domain} publishes no TLS-RPT record (${where}). It publishes a null MX, so no mail is delivered to it and there is nothing for senders to report.`,
+          'Nothing to do while the domain receives no mail.',
+          { severity: 'info' },
+        ),
+      ], { ...evidence, record: null, rua: [] });
+    }
     return result('tls_rpt', 'No TLS-RPT record', [
       finding(
         'tls_rpt.missing',
