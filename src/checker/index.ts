@@ -9,6 +9,7 @@ import type { CheckContext, CheckOptions } from './check.ts';
 import { DEFAULT_CHECK_OPTIONS, makeContext, untested, type RunResources } from './check.ts';
 import { finding } from './findings.ts';
 import { grade } from './grade.ts';
+import { buildPlan } from './plan/index.ts';
 import type { CheckId, CheckResult, Report } from './types.ts';
 import { CHECK_IDS } from './types.ts';
 import type { Resolver } from './dns/types.ts';
@@ -114,6 +115,7 @@ export async function checkDomain(domain: string, input: string, run: CheckDomai
     checks = checks.map((c) => (c.id === 'mx' ? nxdomainResult(domain) : untested(c.id, `skipped: ${domain} does not exist`)));
   }
   const { grade: letter, score } = grade(checks);
+  const plan = buildPlan({ domain, checks, checkedAt: started.toISOString() });
   return {
     schema: 'posture.report/v1',
     domain,
@@ -123,6 +125,7 @@ export async function checkDomain(domain: string, input: string, run: CheckDomai
     grade: letter,
     score,
     checks,
+    plan,
   };
 }
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { FINDING_CODES } from './findings.ts';
 import { CHECK_IDS } from './types.ts';
+import { planSchema } from './plan/schema.ts';
 
 export const findingSchema = z.strictObject({
   code: z.enum(FINDING_CODES as [string, ...string[]]),
@@ -32,6 +33,8 @@ export const reportSchema = z
     grade: z.enum(['A', 'B', 'C', 'D', 'F']),
     score: z.number().int().min(0).max(100),
     checks: z.array(checkResultSchema),
+    // reports stored before plans existed read back with an empty plan
+    plan: planSchema.default([]),
   })
   .superRefine((report, ctx) => {
     // every check id appears exactly once (CONTRACTS §2)

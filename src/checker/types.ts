@@ -1,5 +1,6 @@
 /** The report model (CONTRACTS §2, `posture.report/v1`). */
 import type { FindingCode } from './findings.ts';
+import type { PlanStep } from './plan/index.ts';
 
 export const CHECK_IDS = [
   'mx', 'spf', 'dkim', 'dmarc', 'mta_sts', 'tls_rpt', 'dnssec', 'dane', 'bimi', 'starttls',
@@ -38,6 +39,8 @@ export interface Report {
   grade: Grade;
   score: number;
   checks: CheckResult[];
+  /** the ordered steps that raise the grade fastest (empty when there is nothing to do) */
+  plan: PlanStep[];
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { info: 1, warn: 2, fail: 3 };

@@ -1,6 +1,7 @@
 /** Human-readable report for the terminal: grade, a line per check, findings worst first with fixes. */
 import type { CheckResult, CheckStatus, Finding, Report } from '../checker/types.ts';
 import { SEVERITY_RANK } from '../checker/types.ts';
+import { renderPlanText } from '../checker/plan/render.ts';
 
 export interface Style {
   bold(s: string): string;
@@ -66,6 +67,10 @@ export function renderReport(report: Report, style: Style): string {
       if (f.fix) lines.push(`       ${style.dim('fix:')} ${indent(f.fix, '            ')}`);
       lines.push(`       ${style.dim(`ref: ${f.ref}`)}`);
     }
+  }
+  if (report.plan.length) {
+    lines.push('', style.bold('Plan, fastest way up:'), '');
+    lines.push(...renderPlanText(report.plan).split('\n').map((l) => (l ? `  ${l}` : l)));
   }
   return lines.join('\n');
 }

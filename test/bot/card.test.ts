@@ -21,7 +21,7 @@ function report(overrides: Partial<Record<CheckId, CheckResult>> = {}, domain = 
   const g = fixed ?? grade(checks);
   return {
     schema: 'posture.report/v1', domain, input: domain, checkedAt: '2026-11-29T10:00:00.000Z', durationMs: 10,
-    grade: g.grade, score: g.score, checks,
+    grade: g.grade, score: g.score, checks, plan: [],
   };
 }
 

@@ -15,7 +15,7 @@ function check(id: CheckId, findings: Finding[] = [], evidence: Record<string, u
 function report(g: Grade, score: number, overrides: Partial<Record<CheckId, CheckResult>> = {}, checkedAt = '2026-11-30T09:00:00.000Z'): Report {
   return {
     schema: 'posture.report/v1', domain: 'example.net', input: 'example.net', checkedAt, durationMs: 5,
-    grade: g, score, checks: CHECK_IDS.map((id) => overrides[id] ?? check(id)),
+    grade: g, score, checks: CHECK_IDS.map((id) => overrides[id] ?? check(id)), plan: [],
   };
 }
 

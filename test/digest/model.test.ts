@@ -21,7 +21,7 @@ function check(id: CheckId, findings: Finding[] = [], evidence: Record<string, u
 function report(domain: string, g: Grade, score: number, overrides: Partial<Record<CheckId, CheckResult>> = {}): Report {
   return {
     schema: 'posture.report/v1', domain, input: domain, checkedAt: weeksAgo(0, -60_000), durationMs: 5,
-    grade: g, score, checks: CHECK_IDS.map((id) => overrides[id] ?? check(id)),
+    grade: g, score, checks: CHECK_IDS.map((id) => overrides[id] ?? check(id)), plan: [],
   };
 }
 

@@ -19,6 +19,7 @@ export function sampleReport(overrides: Partial<Record<CheckId, CheckResult>> = 
     grade: 'C',
     score: 74,
     checks,
+    plan: [],
   };
 }
 

@@ -37,6 +37,7 @@ export function makeReport(domain: string, checkedAt: Date | string, spec: Repor
     grade: spec.grade ?? 'B',
     score: spec.score ?? 80,
     checks,
+    plan: [],
   };
 }
 
