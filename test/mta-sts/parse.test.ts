@@ -116,6 +116,8 @@ describe('suggested policy', () => {
   it('uses a wildcard only where several hosts share a parent', () => {
     expect(suggestPatterns(['mail.example.com'])).toEqual(['mail.example.com']);
     expect(suggestPatterns(['mx1.example.com', 'mx2.example.com.', 'backup.other.net'])).toEqual(['*.example.com', 'backup.other.net']);
+    // an IP-literal MX (mx.target_is_ip) never matches a pattern: it is left out of the suggested policy
+    expect(suggestPatterns(['mail.example.com', '192.0.2.99', '[2001:db8::1]'])).toEqual(['mail.example.com']);
     expect(suggestPatterns([
       'aspmx.l.google.com', 'alt1.aspmx.l.google.com', 'alt2.aspmx.l.google.com',
     ])).toEqual(['aspmx.l.google.com', '*.aspmx.l.google.com']);

@@ -2,6 +2,7 @@
  * The policy and TXT record we suggest: built from the domain's real MX set
  * (RFC 8461 §3.1–3.3), starting in testing mode (§5) with a one-week max_age.
  */
+import { isIP } from 'node:net';
 import { getDomain } from 'tldts';
 import { ONE_WEEK } from './policy.ts';
 
@@ -21,7 +22,8 @@ function parentOf(host: string): string | null {
  * otherwise the full host name. Order follows the hosts (their MX preference).
  */
 export function suggestPatterns(hosts: readonly string[]): string[] {
-  const names = [...new Set(hosts.map((h) => h.toLowerCase().replace(/\.$/, '')))];
+  // an MX given as an IP literal can never match an mx: pattern (RFC 8461 §4.1 matches names); mx.target_is_ip covers it
+  const names = [...new Set(hosts.map((h) => h.toLowerCase().replace(/\.$/, '')))].filter((h) => isIP(h.replace(/^\[|\]$/g, '')) === 0);
   const byParent = new Map<string, number>();
   for (const h of names) {
     const parent = parentOf(h);
