@@ -47,10 +47,14 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         const { runExplain } = await import('./cli/explain.ts');
         return await runExplain(rest, io, { checkDomain: (domain) => checkWithEnv(domain, io) });
       }
-      case 'serve':
-      case 'discord':
-        io.stderr.write(`posture: "${command}" is not available in this version yet\n`);
-        return 2;
+      case 'serve': {
+        const { runServe } = await import('./serve.ts');
+        return await runServe(rest, io);
+      }
+      case 'discord': {
+        const { runDiscordCli } = await import('../adapters/discord/cli.ts');
+        return await runDiscordCli(rest, io);
+      }
       case undefined:
       case 'help':
       case '--help':

@@ -187,7 +187,8 @@ export function createSlackApp(config: SlackConfig, deps: SlackAppDeps): SlackRu
         .catch((err: unknown) => logger.warn(`could not record the Slack installation: ${err instanceof Error ? err.message : String(err)}`));
     }
     await app.init();
-    const server = (config.mode === 'socket' ? await app.start() : await app.start(config.port)) as unknown;
+    const listen = config.host ? { port: config.port, host: config.host } : config.port;
+    const server = (config.mode === 'socket' ? await app.start() : await app.start(listen)) as unknown;
     const addr = (server as { address?: () => unknown } | undefined)?.address?.();
     if (addr && typeof addr === 'object' && 'port' in addr) listeningPort = Number((addr as { port: number }).port);
     started = true;

@@ -26,6 +26,8 @@ export interface SlackConfig {
   redirectUri?: string;
   /** listening port (HTTP, OAuth); 0 picks a free one (tests) */
   port: number;
+  /** listening address (HOST); unset: every interface, as a server behind a load balancer needs */
+  host?: string;
   /** Web API base, default https://slack.com/api/ */
   apiUrl?: string;
   logLevel: SlackLogLevel;
@@ -70,6 +72,7 @@ const envSchema = z.object({
     .min(0, { error: 'PORT must be between 0 and 65535' })
     .max(65535, { error: 'PORT must be between 0 and 65535' })
     .optional(),
+  HOST: nonEmpty('HOST').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be debug, info, warn or error' }).optional(),
 });
 
@@ -92,7 +95,7 @@ export function slackConfigFromEnv(env: Record<string, string | undefined> = pro
   if (!slackConfigured(env)) return null;
   // empty strings count as unset
   const picked = Object.fromEntries(
-    [...VARS, 'PORT', 'LOG_LEVEL'].map((k) => [k, env[k] === undefined || env[k]!.trim() === '' ? undefined : env[k]!.trim()]),
+    [...VARS, 'PORT', 'HOST', 'LOG_LEVEL'].map((k) => [k, env[k] === undefined || env[k]!.trim() === '' ? undefined : env[k]!.trim()]),
   );
   const parsed = envSchema.safeParse(picked);
   if (!parsed.success) {
@@ -102,6 +105,7 @@ export function slackConfigFromEnv(env: Record<string, string | undefined> = pro
   const e = parsed.data;
   const base = {
     port: e.PORT ?? DEFAULT_PORT,
+    ...(e.HOST ? { host: e.HOST } : {}),
     logLevel: e.LOG_LEVEL ?? 'info',
     command: '/posture',
     ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` } : {}),

@@ -2,6 +2,7 @@
 import type { ResolverSettings } from '../checker/dns/index.ts';
 import type { CheckOptions } from '../checker/check.ts';
 import { UsageError } from './io.ts';
+import { parseConnectTo } from '../checker/net/connect-to.ts';
 
 export function resolverSettings(flags: { resolver?: string[] | undefined; doh?: string | undefined }, env: NodeJS.ProcessEnv): ResolverSettings {
   const doh = flags.doh ?? (env.POSTURE_DOH_URL || undefined);
@@ -20,10 +21,19 @@ export function resolverSettings(flags: { resolver?: string[] | undefined; doh?:
 
 /** Check options from the environment alone (commands without check flags, e.g. `explain … for DOMAIN`, the bot). */
 export function checkOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<CheckOptions> {
+  const connectTo = (env.POSTURE_CONNECT_TO ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const rule of connectTo) {
+    try {
+      parseConnectTo(rule);
+    } catch (err) {
+      throw new UsageError(`POSTURE_CONNECT_TO: ${(err as Error).message}`);
+    }
+  }
   return {
     smtp: env.POSTURE_NO_SMTP !== '1',
     allowPrivateNetworks: env.POSTURE_ALLOW_PRIVATE_NETWORKS === '1',
     dkimSelectors: dkimSelectorList(env.POSTURE_DKIM_SELECTORS ?? ''),
+    connectTo,
   };
 }
 

@@ -2,16 +2,20 @@
  * Opening the store named by `DATABASE_URL` (CONTRACTS §4):
  * - `sqlite:PATH`, `sqlite://PATH`, `file:` URLs or a bare path → SQLite (created on first start);
  * - `sqlite::memory:` or `:memory:` → SQLite in memory (tests, demos);
- * - `postgres://…` / `postgresql://…` → PostgreSQL (arrives with the scale-out work);
+ * - `postgres://…` / `postgresql://…` → PostgreSQL (`PostgresStore`: a `pg` pool, migrated at start
+ *   under an advisory lock; the URL's `options=-c search_path=…` selects a schema);
  * - unset or empty → `sqlite:./posture.db`.
  * Error messages never repeat the URL: it may carry a password.
  */
 import { fileURLToPath } from 'node:url';
 import { SqliteStore } from './sqlite.ts';
+import { PostgresStore } from './postgres.ts';
 import { DatabaseUrlError, type Store, type StoreOptions } from './types.ts';
 
 export * from './types.ts';
 export { SqliteStore, BUSY_TIMEOUT_MS } from './sqlite.ts';
+export { PostgresStore, type PostgresStoreOptions } from './postgres.ts';
+export { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, POSTGRES_MIGRATION_LOCK_KEY, migratePostgres } from './postgres-migrations.ts';
 export { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, migrateSqlite, type Migration } from './migrations.ts';
 export { retentionCutoff } from './validate.ts';
 
@@ -55,11 +59,6 @@ export async function openStore(
   options: StoreOptions = {},
 ): Promise<Store> {
   const target = parseDatabaseUrl(databaseUrl);
-  if (target.kind === 'postgres') {
-    throw new DatabaseUrlError(
-      'DATABASE_URL selects PostgreSQL, but PostgreSQL support arrives with the scale-out work; ' +
-        'use sqlite:PATH (the default is sqlite:./posture.db) for now',
-    );
-  }
+  if (target.kind === 'postgres') return PostgresStore.open(target.url, options);
   return new SqliteStore(target.path, options);
 }

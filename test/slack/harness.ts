@@ -101,7 +101,7 @@ export async function startApp(o: StartOptions): Promise<Running> {
   };
   const logs: string[] = [];
   const config: SlackConfig = {
-    mode: 'http', signingSecret: SECRET, botToken: BOT_TOKEN, port: 0, apiUrl: o.fake.apiUrl, logLevel: 'info', command: '/posture',
+    mode: 'http', signingSecret: SECRET, botToken: BOT_TOKEN, port: 0, host: '127.0.0.1', apiUrl: o.fake.apiUrl, logLevel: 'info', command: '/posture',
     ...o.config,
   };
   const slack = createSlackApp(config, {

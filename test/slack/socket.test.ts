@@ -13,7 +13,7 @@ beforeAll(async () => {
   fake = await startFakeSlack();
   app = await startApp({
     fake, dbPath: tempDb(), check: worldCheck(world), placeholderAfterMs: 60_000,
-    config: { mode: 'socket', appToken: 'xapp-1-A0POSTURE-socket', signingSecret: undefined, port: 0 },
+    config: { mode: 'socket', appToken: 'xapp-1-A0POSTURE-socket', signingSecret: undefined, port: 0, host: '127.0.0.1' },
   });
 });
 afterAll(async () => {

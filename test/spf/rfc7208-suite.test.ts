@@ -37,7 +37,8 @@ describe('RFC 7208 test suite', () => {
           return;
         }
         server = await startDnsServer(scenario.fixture);
-        stub = new StubResolver({ servers: [{ host: server.host, port: server.port }], timeoutMs: 300, tries: 1 });
+        // a retry absorbs an answer delayed by a loaded machine; the TIMEOUT cases then cost 2 × 500 ms
+        stub = new StubResolver({ servers: [{ host: server.host, port: server.port }], timeoutMs: 500, tries: 2 });
         resolver = stub;
       });
 

@@ -64,11 +64,27 @@ export function installLoopbackGuard(): LoopbackGuard {
     return originalSend.apply(this, args);
   };
   (dgram.Socket.prototype as unknown as { send: Send }).send = guardedSend;
+
+  // servers too: a listener without a host binds every interface, which tests must never do
+  type Listen = (this: net.Server, ...args: unknown[]) => net.Server;
+  const originalListen = net.Server.prototype.listen as unknown as Listen;
+  const guardedListen: Listen = function guardedListen(this: net.Server, ...args: unknown[]) {
+    const first = args[0];
+    const host = first && typeof first === 'object' ? (first as { host?: string; path?: string }).host : typeof args[1] === 'string' ? args[1] : undefined;
+    const isPath = (first && typeof first === 'object' && 'path' in (first as object)) || (typeof first === 'string' && !/^\d+$/.test(first));
+    if (!isPath && (host === undefined || !isLoopback(host))) {
+      refused.push(`listen ${host ?? '(all interfaces)'}`);
+      throw Object.assign(new Error(`loopback guard: refused to listen on ${host ?? 'all interfaces'}; bind 127.0.0.1`), { code: 'EGUARD' });
+    }
+    return originalListen.apply(this, args);
+  };
+  (net.Server.prototype as unknown as { listen: Listen }).listen = guardedListen;
   return {
     refused,
     uninstall() {
       (net.Socket.prototype as unknown as { connect: Connect }).connect = original;
       (dgram.Socket.prototype as unknown as { send: Send }).send = originalSend;
+      (net.Server.prototype as unknown as { listen: Listen }).listen = originalListen;
     },
   };
 }
