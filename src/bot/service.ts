@@ -55,11 +55,12 @@ export interface BotDeps {
   /** the next planned run of a schedule, for display */
   nextRun?(schedule: Schedule, after: Date): Date;
   now?: () => number;
-  limits?: { perUser?: RateRule; perWorkspace?: RateRule };
+  limits?: { perUser?: RateRule; perChannel?: RateRule; perWorkspace?: RateRule };
 }
 
 export const DEFAULT_LIMITS = {
   perUser: { label: 'you', limit: 10, windowMs: 60_000 },
+  perChannel: { label: 'this channel', limit: 30, windowMs: 60_000 },
   perWorkspace: { label: 'this workspace', limit: 60, windowMs: 60_000 },
 } satisfies Record<string, RateRule>;
 
@@ -78,6 +79,7 @@ export function createBot(deps: BotDeps): Bot {
   const now = deps.now ?? Date.now;
   const limiter = new RateLimiter(now);
   const perUser = deps.limits?.perUser ?? DEFAULT_LIMITS.perUser;
+  const perChannel = deps.limits?.perChannel ?? DEFAULT_LIMITS.perChannel;
   const perWorkspace = deps.limits?.perWorkspace ?? DEFAULT_LIMITS.perWorkspace;
   // concurrent identical checks share one run
   const inflight = new Map<string, Promise<Report>>();
@@ -95,6 +97,7 @@ export function createBot(deps: BotDeps): Bot {
     const ws = `${who.channel.platform}:${who.channel.workspaceId}`;
     const d = limiter.take([
       { key: `user:${ws}:${who.userId}`, rule: perUser },
+      { key: `channel:${ws}:${who.channel.channelId}`, rule: perChannel },
       { key: `ws:${ws}`, rule: perWorkspace },
     ]);
     if (d.allowed) return null;

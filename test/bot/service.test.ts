@@ -74,6 +74,16 @@ describe('bot: cards', () => {
   });
 });
 
+describe('bot: limits per channel and workspace', () => {
+  it('limits one channel to 30 checks a minute, whoever asks', async () => {
+    for (let i = 0; i < 30; i++) expect((await bot.handleText(`c${i}.example`, who(`U${i % 5}`))).kind).toBe('card');
+    const refused = expectKind(await bot.handleText('c30.example', who('U9')), 'error');
+    expect(refused.text).toMatch(/This channel has asked for 30 checks/);
+    const other = { channel: channel('C2'), userId: 'U9' };
+    expect((await bot.handleText('c30.example', other)).kind).toBe('card');
+  });
+});
+
 describe('bot: explain', () => {
   it('explains a topic, and adds the domain\'s findings with "for DOMAIN"', async () => {
     const plain = expectKind(await bot.handleText('explain MTA-STS', who()), 'explanation');
