@@ -4,7 +4,7 @@
  * `slackConfigFromEnv(process.env)` and, when it gives a config, `createSlackApp(config, deps)`
  * then `start()`; `stop()` on shutdown.
  */
-import { App, LogLevel, type Logger } from '@slack/bolt';
+import { App, LogLevel, type CustomRoute, type Logger } from '@slack/bolt';
 import type { Bot, DigestNowResult } from '../../src/bot/service.ts';
 import type { DeliveryPort } from '../../src/digest/delivery.ts';
 import type { Clock } from '../../src/digest/clock.ts';
@@ -47,6 +47,8 @@ export interface SlackAppDeps {
   clock?: Clock;
   /** delivery: Retry-After up to this long is waited out inline (default 5000 ms) */
   maxInlineWaitMs?: number;
+  /** extra routes on the HTTP receiver (HTTP and OAuth modes): /healthz, /readyz, /discord/interactions */
+  customRoutes?: CustomRoute[];
 }
 
 export interface SlackWorkspaceInfo {
@@ -87,7 +89,7 @@ export function createSlackApp(config: SlackConfig, deps: SlackAppDeps): SlackRu
         token: config.botToken!,
         endpoints: SLACK_EVENTS_PATH,
         port: config.port,
-        customRoutes: [healthRoute()],
+        customRoutes: deps.customRoutes ?? [healthRoute()],
       });
       break;
     case 'socket':
@@ -121,7 +123,7 @@ export function createSlackApp(config: SlackConfig, deps: SlackAppDeps): SlackRu
         },
         endpoints: SLACK_EVENTS_PATH,
         port: config.port,
-        customRoutes: [healthRoute()],
+        customRoutes: deps.customRoutes ?? [healthRoute()],
       });
       break;
   }
