@@ -27,8 +27,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifyKey } from 'discord-interactions';
 import { PermissionsBitField, REST, Routes, type RESTOptions } from 'discord.js';
 import type { Bot, Reply, Requester } from '../../src/bot/service.ts';
-import { parseActionId, type CardActionKind } from '../../src/bot/card.ts';
-import { listTopics } from '../../src/explain/index.ts';
+import { parseActionId } from '../../src/bot/card.ts';
 import type { ChannelRef, Store } from '../../src/store/types.ts';
 import { readBody, sendJson, type RequestContext } from '../../src/http/request.ts';
 import { COMMAND_NAME, MANAGE_SUBCOMMANDS, commandFromOptions, type CommandOptionsLike } from './commands.ts';
@@ -44,7 +43,6 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 export const DEFAULT_MAX_AGE_SECONDS = 300;
 
 const EPHEMERAL = 64;
-const AUTOCOMPLETE_MAX = 25;
 
 /** Interaction and callback types (discord-api-types values). */
 export const InteractionKind = { Ping: 1, ApplicationCommand: 2, MessageComponent: 3, Autocomplete: 4, ModalSubmit: 5 } as const;
@@ -62,65 +60,9 @@ export function discordPublicKeyFromEnv(env: Record<string, string | undefined>)
   return raw.toLowerCase();
 }
 
-// ─── pure decisions (shared with the gateway router) ────────────────────────────────────────
-
-/** Visibility of a chat-input deferral, chosen before the answer exists (as the gateway router does). */
-export function deferEphemeral(path: string, who: Requester): boolean {
-  if (MANAGE_SUBCOMMANDS.has(path)) return who.canManage === false;
-  return !['check', 'explain'].includes(path);
-}
-
-export type Deferral = 'public' | 'ephemeral' | 'update';
-
-/** How a card button is acknowledged and what it asks the bot. */
-export interface ButtonPlan {
-  deferral: Deferral;
-  run(bot: Bot, who: Requester): Promise<Reply>;
-}
-
-export function buttonPlan(action: { kind: CardActionKind; domain: string; topic?: string }, who: Requester): ButtonPlan {
-  switch (action.kind) {
-    case 'recheck':
-      return { deferral: 'update', run: (bot, w) => bot.card(action.domain, w) };
-    case 'explain':
-      return {
-        deferral: 'ephemeral',
-        run: async (bot, w) => ({ ...(await bot.handle({ kind: 'explain', topic: action.topic ?? 'grade', domain: action.domain }, w)), visibility: 'ephemeral' }) as Reply,
-      };
-    case 'watch':
-      return { deferral: who.canManage === false ? 'ephemeral' : 'public', run: (bot, w) => bot.handle({ kind: 'watch', domains: [action.domain] }, w) };
-    case 'plan':
-      return { deferral: 'ephemeral', run: (bot, w) => bot.plan(action.domain, w) };
-  }
-}
-
-function choiceName(s: string): string {
-  return s.length <= 100 ? s : `${s.slice(0, 99)}…`;
-}
-
-/** Autocomplete choices for the focused option (topic, domain, zone), at most 25. */
-export async function autocompleteChoices(
-  focused: { name: string; value: string },
-  channel: ChannelRef,
-  store: Pick<Store, 'watchList'>,
-): Promise<{ name: string; value: string }[]> {
-  const q = focused.value.trim().toLowerCase();
-  let choices: { name: string; value: string }[] = [];
-  if (focused.name === 'topic') {
-    const topics = listTopics();
-    const starts = topics.filter((t) => t.id.startsWith(q) || t.title.toLowerCase().startsWith(q));
-    const contains = topics.filter((t) => !starts.includes(t) && (t.id.includes(q) || t.title.toLowerCase().includes(q)));
-    choices = [...starts, ...contains].map((t) => ({ name: choiceName(t.kind === 'finding' ? `${t.id}: ${t.title}` : t.title), value: t.id }));
-  } else if (focused.name === 'domain') {
-    const entries = await store.watchList(channel);
-    const hits = entries.filter((e) => e.domain.includes(q));
-    hits.sort((a, b) => Number(!a.domain.startsWith(q)) - Number(!b.domain.startsWith(q)));
-    choices = hits.map((e) => ({ name: choiceName(e.domain), value: e.domain.slice(0, 100) }));
-  } else if (focused.name === 'zone') {
-    choices = Intl.supportedValuesOf('timeZone').filter((z) => z.toLowerCase().includes(q)).map((z) => ({ name: z, value: z }));
-  }
-  return choices.slice(0, AUTOCOMPLETE_MAX);
-}
+// the routing decisions are shared with the gateway router
+export { deferEphemeral, buttonPlan, autocompleteChoices, type Deferral, type ButtonPlan } from './routing.ts';
+import { deferEphemeral, buttonPlan, autocompleteChoices, type Deferral } from './routing.ts';
 
 // ─── raw interaction payloads ───────────────────────────────────────────────────────────────
 

@@ -24,9 +24,9 @@ import {
 } from 'discord.js';
 import type { Bot, Reply, Requester } from '../../src/bot/service.ts';
 import { parseActionId } from '../../src/bot/card.ts';
-import { listTopics } from '../../src/explain/index.ts';
 import type { ChannelRef, Store } from '../../src/store/types.ts';
-import { COMMAND_NAME, MANAGE_SUBCOMMANDS, commandFromInteraction } from './commands.ts';
+import { COMMAND_NAME, commandFromInteraction } from './commands.ts';
+import { autocompleteChoices, buttonPlan, deferEphemeral } from './routing.ts';
 import { renderReply, type RenderedReply } from './render/reply.ts';
 
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -37,7 +37,6 @@ export interface RouterDeps {
   log?: LogFn;
 }
 
-const AUTOCOMPLETE_MAX = 25;
 
 /** The workspace a Discord interaction or message belongs to (a guild; DMs key on the user). */
 export function channelRefOf(guildId: string | null, channelId: string | null, userId: string): ChannelRef {
@@ -55,12 +54,6 @@ export function requesterOf(i: { guildId: string | null; channelId: string | nul
 }
 
 const error = (text: string): Reply => ({ kind: 'error', visibility: 'ephemeral', text });
-
-/** Visibility of the deferral, chosen before the answer exists. */
-function deferEphemeral(path: string, who: Requester): boolean {
-  if (MANAGE_SUBCOMMANDS.has(path)) return who.canManage === false;
-  return !['check', 'explain'].includes(path);
-}
 
 type Deferral = 'none' | 'public' | 'ephemeral' | 'update';
 
@@ -158,27 +151,14 @@ export function createInteractionRouter(deps: RouterDeps): (interaction: Interac
     const state: State = { deferral: 'none' };
     try {
       const who = requesterOf(i);
-      let reply: Reply;
-      switch (action.kind) {
-        case 'recheck':
-          await i.deferUpdate();
-          state.deferral = 'update';
-          reply = await deps.bot.card(action.domain, who);
-          break;
-        case 'explain':
-          await defer(i, state, true);
-          reply = await deps.bot.handle({ kind: 'explain', topic: action.topic ?? 'grade', domain: action.domain }, who);
-          reply = { ...reply, visibility: 'ephemeral' } as Reply;
-          break;
-        case 'watch':
-          await defer(i, state, who.canManage === false);
-          reply = await deps.bot.handle({ kind: 'watch', domains: [action.domain] }, who);
-          break;
-        case 'plan':
-          await defer(i, state, true);
-          reply = await deps.bot.plan(action.domain, who);
-          break;
+      const plan = buttonPlan(action, who);
+      if (plan.deferral === 'update') {
+        await i.deferUpdate();
+        state.deferral = 'update';
+      } else {
+        await defer(i, state, plan.deferral === 'ephemeral');
       }
+      const reply: Reply = await plan.run(deps.bot, who);
       await respond(i, state, renderReply(reply));
     } catch (err) {
       await failSafely(i, state, err);
@@ -189,23 +169,12 @@ export function createInteractionRouter(deps: RouterDeps): (interaction: Interac
     if (i.commandName !== COMMAND_NAME) return;
     try {
       const focused = i.options.getFocused(true);
-      const q = String(focused.value).trim().toLowerCase();
-      let choices: { name: string; value: string }[] = [];
-      if (focused.name === 'topic') {
-        const topics = listTopics();
-        const starts = topics.filter((t) => t.id.startsWith(q) || t.title.toLowerCase().startsWith(q));
-        const contains = topics.filter((t) => !starts.includes(t) && (t.id.includes(q) || t.title.toLowerCase().includes(q)));
-        choices = [...starts, ...contains].map((t) => ({ name: choiceName(t.kind === 'finding' ? `${t.id}: ${t.title}` : t.title), value: t.id }));
-      } else if (focused.name === 'domain') {
-        const entries = await deps.store.watchList(channelRefOf(i.guildId, i.channelId, i.user.id));
-        const hits = entries.filter((e) => e.domain.includes(q));
-        hits.sort((a, b) => Number(!a.domain.startsWith(q)) - Number(!b.domain.startsWith(q)));
-        choices = hits.map((e) => ({ name: choiceName(e.domain), value: e.domain.slice(0, 100) }));
-      } else if (focused.name === 'zone') {
-        const zones = Intl.supportedValuesOf('timeZone');
-        choices = zones.filter((z) => z.toLowerCase().includes(q)).map((z) => ({ name: z, value: z }));
-      }
-      if (!i.responded) await i.respond(choices.slice(0, AUTOCOMPLETE_MAX));
+      const choices = await autocompleteChoices(
+        { name: focused.name, value: String(focused.value) },
+        channelRefOf(i.guildId, i.channelId, i.user.id),
+        deps.store,
+      );
+      if (!i.responded) await i.respond(choices);
     } catch (err) {
       log('warn', 'discord autocomplete failed', { id: i.id, error: err instanceof Error ? err.message : String(err) });
       if (!i.responded) await i.respond([]).catch(() => undefined);
@@ -219,6 +188,4 @@ export function createInteractionRouter(deps: RouterDeps): (interaction: Interac
   };
 }
 
-function choiceName(s: string): string {
-  return s.length <= 100 ? s : `${s.slice(0, 99)}…`;
-}
+
