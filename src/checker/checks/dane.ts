@@ -40,6 +40,7 @@
 import { X509Certificate, createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { lookupFailed, result, untested, type CheckContext } from '../check.ts';
 import type { TlsaData } from '../dns/types.ts';
+import { isLookupFailure } from '../dns/types.ts';
 import { finding } from '../findings.ts';
 import type { ProbeResult, ProbeTimeouts } from '../net/smtp-probe.ts';
 import type { CertSummary } from '../net/tls-facts.ts';
@@ -367,7 +368,15 @@ export async function checkDane(ctx: CheckContext, deps: DaneDeps = {}): Promise
   }
   if (mx.isNxdomain) return untested('dane', `${mx.domain} does not exist`);
   if (mx.outcome === 'null_mx') return untested('dane', 'Null MX: the domain accepts no mail, so DANE does not apply', [], { outcome: 'null_mx' });
-  if (facts.hosts.length === 0) return untested('dane', 'No MX host with an address: nothing to look up TLSA for', [], { outcome: mx.outcome });
+  if (facts.hosts.length === 0) {
+    // an address lookup that failed is not "no address": say what could not be seen (CONTRACTS §2)
+    const failed = mx.hosts.filter((h) => h.status === 'lookup_failed')
+      .flatMap((h) => [h.a, h.aaaa].filter((l): l is NonNullable<typeof l> => l !== null && isLookupFailure(l.outcome)));
+    if (failed.length > 0) {
+      return untested('dane', 'The MX hosts\' address lookups failed, so there is no MX host to look up TLSA for', failed.map((l) => lookupFailed(l.response)), { outcome: mx.outcome });
+    }
+    return untested('dane', 'No MX host with an address: nothing to look up TLSA for', [], { outcome: mx.outcome });
+  }
 
   const findings: Finding[] = [];
   const withTlsa: HostDane[] = [];

@@ -26,6 +26,12 @@ export const SVG_NS = 'http://www.w3.org/2000/svg';
 export const XLINK_NS = 'http://www.w3.org/1999/xlink';
 /** The BIMI size limit for the logo file. */
 export const SVG_MAX_BYTES = 32 * 1024;
+/**
+ * Deeper nesting is refused and parsing stops: saxes resolves namespaces up the element stack, so
+ * very deep documents cost quadratic time (a 32 KiB file of "<g>" took a second).
+ */
+export const SVG_MAX_DEPTH = 256;
+const CHUNK = 4096;
 
 const ANIMATION = new Set(['animate', 'animateMotion', 'animateColor', 'animateTransform', 'set', 'discard']);
 const MULTIMEDIA = new Set(['video', 'audio', 'iframe', 'canvas']);
@@ -57,7 +63,8 @@ function attr(tag: SaxesTagNS, local: string): SaxesAttributeNS | undefined {
 
 function parseLength(value: string | null): number | null {
   if (value === null) return null;
-  const m = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*(px)?\s*$/i.exec(value);
+  // trimmed first and written without ambiguous repeats: the old /\d+\.?\d*/ and /\s*(px)?\s*$/ were quadratic
+  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)(?:\s*px)?$/i.exec(value.trim());
   return m ? Number(m[1]) : null;
 }
 
@@ -89,6 +96,7 @@ export function validateSvg(input: string | Buffer): SvgFacts {
 
   let firstError: string | null = null;
   let depth = 0;
+  let tooDeep = false;
   let rootSeen = false;
   let inRootTitle = false;
   let titleText = '';
@@ -110,6 +118,7 @@ export function validateSvg(input: string | Buffer): SvgFacts {
   parser.on('opentag', (tag) => {
     const t = tag as SaxesTagNS;
     depth++;
+    if (depth > SVG_MAX_DEPTH) tooDeep = true;
     if (depth === 1) {
       rootSeen = true;
       facts.root = t.uri ? `{${t.uri}}${t.local}` : t.name;
@@ -162,9 +171,15 @@ export function validateSvg(input: string | Buffer): SvgFacts {
   });
 
   try {
-    parser.write(text).close();
+    // in chunks, so that a document nested too deep stops being parsed early
+    for (let i = 0; i < text.length && !tooDeep; i += CHUNK) parser.write(text.slice(i, i + CHUNK));
+    if (!tooDeep) parser.close();
   } catch (err) {
     if (firstError === null) firstError = (err as Error).message;
+  }
+  if (tooDeep) {
+    facts.wellFormed = false;
+    add(`elements are nested more than ${SVG_MAX_DEPTH} levels deep; the file was not read further`);
   }
   if (firstError !== null) {
     facts.wellFormed = false;

@@ -44,6 +44,15 @@ export function isNearMissStsRecord(txt: string): boolean {
   return !isStsRecord(txt) && /(^|[\s;])v\s*=\s*sts/i.test(txt);
 }
 
+/** Remove leading and trailing *WSP (a loop: /[ \t]+$/ is quadratic on long runs of blanks). */
+function trimWsp(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && (s[start] === ' ' || s[start] === '\t')) start++;
+  while (end > start && (s[end - 1] === ' ' || s[end - 1] === '\t')) end--;
+  return s.slice(start, end);
+}
+
 /** Parse one record that `isStsRecord` accepted (or a near miss, to explain it); never throws. */
 export function parseStsRecord(record: string): ParsedStsRecord {
   const out: ParsedStsRecord = { record, id: null, extensions: [], problems: [] };
@@ -63,7 +72,7 @@ export function parseStsRecord(record: string): ParsedStsRecord {
   if (parts.length > 0 && WSP_ONLY.test(parts[parts.length - 1] ?? '')) parts.pop();
   const ids: string[] = [];
   for (const raw of parts) {
-    const field = raw.replace(/^[ \t]+|[ \t]+$/g, '');
+    const field = trimWsp(raw);
     if (field === '') {
       out.problems.push('the record has an empty field (two ";" in a row)');
       continue;

@@ -92,9 +92,19 @@ export function isSpfVersion(text: string): boolean {
   return /^v=spf1( |$)/i.test(text);
 }
 
-// toplabel = ( *alphanum ALPHA *alphanum ) / ( 1*alphanum "-" *( alphanum / "-" ) alphanum )
-const TOPLABEL = '(?:[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*|[A-Za-z0-9]+-[A-Za-z0-9-]*[A-Za-z0-9])';
-const DOMAIN_END = new RegExp(`\\.${TOPLABEL}\\.?$`);
+// toplabel = ( *alphanum ALPHA *alphanum ) / ( 1*alphanum "-" *( alphanum / "-" ) alphanum ):
+// LDH characters, alphanumeric at both ends, and a letter or a hyphen somewhere. Tested without a
+// backtracking regular expression, which took quadratic time on a long last label.
+function isTopLabel(label: string): boolean {
+  return /^[A-Za-z0-9-]+$/.test(label) && !label.startsWith('-') && !label.endsWith('-') && /[A-Za-z-]/.test(label);
+}
+
+/** domain-end's literal form: "." toplabel [ "." ] at the end of the text. */
+function hasDomainEnd(text: string): boolean {
+  const body = text.endsWith('.') ? text.slice(0, -1) : text;
+  const dot = body.lastIndexOf('.');
+  return dot >= 0 && isTopLabel(body.slice(dot + 1));
+}
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; error: Omit<SpfParseError, 'term'> };
 
@@ -110,7 +120,7 @@ export function parseDomainSpec(text: string, offset: number): Parsed<DomainSpec
   const endsInMacro = last !== undefined && (last.type === 'macro' || last.escape);
   if (!endsInMacro) {
     const tail = last && last.type === 'literal' ? last.text : '';
-    if (!DOMAIN_END.test(tail)) {
+    if (!hasDomainEnd(tail)) {
       return {
         ok: false,
         error: {
