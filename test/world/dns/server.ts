@@ -130,11 +130,16 @@ export async function startDnsServer(fixture: DnsFixture, options: { host?: stri
     timers.add(t);
   }
 
-  const udp = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
-  udp.on('message', (msg, rinfo) => {
-    const out = respond(msg, 'udp');
-    if (out) later(() => udp.send(out, rinfo.port, rinfo.address));
-  });
+  // a fresh socket per bind attempt: a closed dgram socket cannot be bound again
+  const makeUdp = (): dgram.Socket => {
+    const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+    socket.on('message', (msg, rinfo) => {
+      const out = respond(msg, 'udp');
+      if (out) later(() => socket.send(out, rinfo.port, rinfo.address));
+    });
+    return socket;
+  };
+  let udp = makeUdp();
 
   const sockets = new Set<net.Socket>();
   const tcp = net.createServer((socket) => {
@@ -178,6 +183,7 @@ export async function startDnsServer(fixture: DnsFixture, options: { host?: stri
     if (ok) break;
     if (attempt > 10) throw new Error('could not bind the fixture DNS server');
     await new Promise<void>((r) => udp.close(() => r()));
+    udp = makeUdp();
   }
 
   let doh: http.Server | undefined;
