@@ -111,6 +111,27 @@ describe('StubResolver against the fixture DNS server', () => {
     dead.close();
   });
 
+  it('sends a query whose ID is already in flight under a fresh ID, and gets its answer', async () => {
+    // the first two queries draw the same ID: the second must not wait out its timeout
+    const ids = [7, 7, 8];
+    const colliding = new StubResolver({
+      servers: [{ host: server.host, port: server.port }], timeoutMs: 2000, tries: 1, poolSize: 1,
+      nextId: () => ids.shift() ?? 9,
+    });
+    const [a, b] = await Promise.all([colliding.query('plain.test', 'TXT'), colliding.query('sec.test', 'MX')]);
+    expect(a.outcome).toBe('answer');
+    expect(b.outcome).toBe('answer');
+    colliding.close();
+  });
+
+  it('does not ask a server again after it answered SERVFAIL', async () => {
+    const twice = new StubResolver({ servers: [{ host: server.host, port: server.port }], timeoutMs: 800, tries: 2 });
+    const before = server.stats.byQuestion.get('broken.plain.test A') ?? 0;
+    expect((await twice.query('broken.plain.test', 'A')).outcome).toBe('servfail');
+    expect(server.stats.byQuestion.get('broken.plain.test A')).toBe(before + 1);
+    twice.close();
+  });
+
   it('rejects when aborted', async () => {
     const ac = new AbortController();
     const p = stub.query('slow.plain.test', 'A', { signal: ac.signal });

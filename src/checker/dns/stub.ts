@@ -26,7 +26,12 @@ export interface StubOptions {
   /** UDP sockets kept per address family (each has its own random source port, RFC 5452 §9.2) */
   poolSize?: number;
   dnssecOk?: boolean;
+  /** query ID source (tests); default: crypto-random 16-bit IDs (RFC 5452 §9.2) */
+  nextId?: () => number;
 }
+
+/** Receive buffer per UDP socket: bursts of answers must not overflow the kernel's default. */
+const UDP_RECV_BUFFER = 4 * 1024 * 1024;
 
 interface Pending {
   id: number;
@@ -69,6 +74,7 @@ export class StubResolver implements Resolver {
   private readonly tries: number;
   private readonly poolSize: number;
   private readonly dnssecOk: boolean;
+  private readonly nextId: () => number;
   private readonly pools = new Map<'udp4' | 'udp6', dgram.Socket[]>();
   private readonly pending = new Map<dgram.Socket, Map<number, Pending>>();
   private next = 0;
@@ -82,6 +88,7 @@ export class StubResolver implements Resolver {
     this.tries = options.tries ?? 2;
     this.poolSize = options.poolSize ?? 4;
     this.dnssecOk = options.dnssecOk ?? true;
+    this.nextId = options.nextId ?? (() => randomInt(0x10000));
   }
 
   async query<T extends RRType>(name: string, type: T, options: QueryOptions = {}): Promise<DnsResponse<T>> {
@@ -90,14 +97,18 @@ export class StubResolver implements Resolver {
     // rotate the starting server so load spreads and a dead first server costs one try, not all
     const start = this.next++ % this.servers.length;
     let last: DnsResponse<T> | undefined;
+    // SERVFAIL/REFUSED are answers: that server is not asked again; only silence is retried
+    const answered = new Set<number>();
     for (let attempt = 0; attempt < this.tries; attempt++) {
       for (let i = 0; i < this.servers.length; i++) {
-        const server = this.servers[(start + i) % this.servers.length]!;
-        const r = await this.ask(server, name, type, options);
+        const index = (start + i) % this.servers.length;
+        if (answered.has(index)) continue;
+        const r = await this.ask(this.servers[index]!, name, type, options);
         if (r.outcome === 'answer' || r.outcome === 'nodata' || r.outcome === 'nxdomain') return r;
+        if (r.outcome === 'servfail' || r.outcome === 'refused') answered.add(index);
         last = r;
-        // SERVFAIL/REFUSED are answers from this server: try the next server, not the same one again
       }
+      if (answered.size === this.servers.length) break;
     }
     return last ?? failureResponse(name, type, 'timeout', 'no server answered');
   }
@@ -107,7 +118,7 @@ export class StubResolver implements Resolver {
   }
 
   private async ask<T extends RRType>(server: ServerAddress, name: string, type: T, options: QueryOptions): Promise<DnsResponse<T>> {
-    const id = randomInt(0x10000);
+    const id = this.nextId();
     const msg = buildQuery(name, type, { id, dnssecOk: this.dnssecOk, cd: options.cd ?? false });
     const label = this.label(server);
     let decoded: packet.DecodedPacket | undefined;
@@ -139,7 +150,7 @@ export class StubResolver implements Resolver {
       this.pools.set(family, pool);
     }
     if (pool.length < this.poolSize) {
-      const socket = dgram.createSocket(family);
+      const socket = dgram.createSocket({ type: family, recvBufferSize: UDP_RECV_BUFFER });
       const waiting = new Map<number, Pending>();
       this.pending.set(socket, waiting);
       socket.on('message', (buf, rinfo) => {
@@ -170,7 +181,13 @@ export class StubResolver implements Resolver {
   private udp(server: ServerAddress, msg: Buffer, id: number, name: string, type: RRType, signal?: AbortSignal): Promise<packet.DecodedPacket | undefined> {
     const socket = this.socketFor(server.host);
     const waiting = this.pending.get(socket)!;
-    if (waiting.has(id)) return this.udp(server, msg, randomInt(0x10000), name, type, signal);
+    if (waiting.has(id)) {
+      // the ID is in use on this socket: send the query under a fresh one (in the message too)
+      const fresh = this.nextId();
+      const copy = Buffer.from(msg);
+      copy.writeUInt16BE(fresh, 0);
+      return this.udp(server, copy, fresh, name, type, signal);
+    }
     return new Promise((resolve, reject) => {
       const finish = (value: packet.DecodedPacket | undefined, error?: unknown) => {
         clearTimeout(timer);
