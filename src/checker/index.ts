@@ -55,6 +55,7 @@ export interface CheckDomainOptions {
 }
 
 class BudgetExceeded extends Error {}
+class DomainMissing extends Error {}
 
 /** Check one already-normalised domain (see `normalizeDomain`). */
 export async function checkDomain(domain: string, input: string, run: CheckDomainOptions): Promise<Report> {
@@ -62,16 +63,26 @@ export async function checkDomain(domain: string, input: string, run: CheckDomai
   const started = now();
   const t0 = performance.now();
   const options: CheckOptions = { ...DEFAULT_CHECK_OPTIONS, ...run.options };
-  const budget = AbortSignal.timeout(options.timeoutMs);
-  const signal = run.signal ? AbortSignal.any([run.signal, budget]) : budget;
+  // a plain timer (cleared when the report is done) rather than AbortSignal.timeout, whose pending
+  // timer would keep this run's whole context alive until the budget expired
+  const budgetCtl = new AbortController();
+  const budget = budgetCtl.signal;
+  const timer = setTimeout(() => budgetCtl.abort(new BudgetExceeded()), options.timeoutMs);
+  // NXDOMAIN for the domain itself ends every other check at once: nothing below it exists
+  const missingCtl = new AbortController();
+  const signal = AbortSignal.any([budget, missingCtl.signal, ...(run.signal ? [run.signal] : [])]);
   const ctx = makeContext({ domain, resolver: run.resolver, signal, options, ...(run.resources ? { resources: run.resources } : {}) });
   const table = run.checks ?? CHECKS;
 
   // The domain's own existence decides whether anything else is worth saying (dns.nxdomain).
   const existence = run.resolver.query(domain, 'MX', { signal }).catch(() => undefined);
+  const isMissing = (r: Awaited<typeof existence>): boolean => r?.outcome === 'nxdomain' && r.cnames.length === 0;
+  void existence.then((r) => {
+    if (isMissing(r)) missingCtl.abort(new DomainMissing());
+  });
 
   const deadline = new Promise<never>((_, reject) => {
-    const fail = () => reject(signal.reason instanceof Error && run.signal?.aborted ? signal.reason : new BudgetExceeded());
+    const fail = () => reject(run.signal?.aborted ? run.signal.reason : missingCtl.signal.aborted ? new DomainMissing() : new BudgetExceeded());
     if (signal.aborted) fail();
     else signal.addEventListener('abort', fail, { once: true });
   });
@@ -94,6 +105,7 @@ export async function checkDomain(domain: string, input: string, run: CheckDomai
       return await Promise.race([fn(ctx, resultOf), deadline]);
     } catch (err) {
       if (run.signal?.aborted) throw run.signal.reason;
+      if (err instanceof DomainMissing || missingCtl.signal.aborted) return untested(id, `skipped: ${domain} does not exist`);
       if (err instanceof BudgetExceeded || budget.aborted) {
         return untested(id, `did not finish within the ${options.timeoutMs} ms budget`, [
           finding(
@@ -109,9 +121,14 @@ export async function checkDomain(domain: string, input: string, run: CheckDomai
   };
   const running = CHECK_IDS.map(resultOf);
 
-  let checks = await Promise.all(running);
+  let checks: CheckResult[];
+  try {
+    checks = await Promise.all(running);
+  } finally {
+    clearTimeout(timer);
+  }
   const mxAnswer = await existence;
-  if (mxAnswer?.outcome === 'nxdomain' && mxAnswer.cnames.length === 0) {
+  if (isMissing(mxAnswer)) {
     checks = checks.map((c) => (c.id === 'mx' ? nxdomainResult(domain) : untested(c.id, `skipped: ${domain} does not exist`)));
   }
   const { grade: letter, score } = grade(checks);
