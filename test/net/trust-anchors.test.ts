@@ -13,3 +13,17 @@ describe('trustAnchors', () => {
     expect(trustAnchors([])).toBeUndefined();
   });
 });
+
+describe('secureContextFor', () => {
+  it('builds one context per trust list and settings, and none when there is nothing to add', async () => {
+    const { secureContextFor } = await import('../../src/checker/net/tls-facts.ts');
+    const { TestCa } = await import('../world/tls/ca.ts');
+    await import('reflect-metadata');
+    const ca = await TestCa.create();
+    const a = secureContextFor([ca.certPem]);
+    expect(a).toBeDefined();
+    expect(secureContextFor([ca.certPem])).toBe(a);
+    expect(secureContextFor([ca.certPem], { minVersion: 'TLSv1' })).not.toBe(a);
+    expect(secureContextFor(undefined)).toBeUndefined();
+  });
+});

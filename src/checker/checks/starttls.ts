@@ -36,7 +36,6 @@
  * `daneHostValidation(ctx)` in dane.ts (same probes, TLSA lookups only when a cert finding needs
  * them), or from `deps.daneValidated`.
  */
-import tls from 'node:tls';
 import { lookupFailed, result, untested, type CheckContext } from '../check.ts';
 import type { DnsResponse } from '../dns/types.ts';
 import { isLookupFailure } from '../dns/types.ts';
@@ -121,23 +120,10 @@ export function probeTimeoutsFor(timeoutMs: number): ProbeTimeouts {
   };
 }
 
-const anchorCache = new WeakMap<string[], string[]>();
-
-/** The trust anchors for `authorized`: the default store (incl. NODE_EXTRA_CA_CERTS) plus `options.extraCa`. */
-function trustAnchors(extraCa: string[] | undefined): string[] | undefined {
-  if (!extraCa || extraCa.length === 0) return undefined;
-  let anchors = anchorCache.get(extraCa);
-  if (!anchors) {
-    const getCa = (tls as { getCACertificates?: (type?: string) => string[] }).getCACertificates;
-    anchors = [...(getCa ? getCa('default') : tls.rootCertificates), ...extraCa];
-    anchorCache.set(extraCa, anchors);
-  }
-  return anchors;
-}
-
 /** Probe one MX address through the run-wide cache. */
 export function probeMxAddress(ctx: CheckContext, host: string, address: string, timeouts?: Partial<ProbeTimeouts>): Promise<ProbeResult> {
-  const ca = trustAnchors(ctx.options.extraCa);
+  // extra trust anchors are added to the default store by the network layer
+  const ca = ctx.options.extraCa?.length ? ctx.options.extraCa : undefined;
   return ctx.resources.probes.probe({
     host,
     address,

@@ -22,7 +22,7 @@ import { Agent, request } from 'undici';
 import type { Resolver } from '../dns/types.ts';
 import type { ConnectToRule } from './connect-to.ts';
 import { connectTcp, destinationsFor, NetError, resolveAllowed, type NetStage } from './dial.ts';
-import { isCertificateErrorCode, peerChain, trustAnchors, type CertSummary } from './tls-facts.ts';
+import { isCertificateErrorCode, peerChain, secureContextFor, type CertSummary } from './tls-facts.ts';
 
 export interface SafeFetchOptions {
   resolver: Resolver;
@@ -137,7 +137,7 @@ function startTls(
       // we decide ourselves, below, so the chain can be reported on failure
       rejectUnauthorized: false,
       checkServerIdentity: (_name, cert) => tls.checkServerIdentity(host, cert),
-      ...(ca ? { ca: trustAnchors(ca) } : {}),
+      ...(ca ? { secureContext: secureContextFor(ca) } : {}),
     };
     const tlsSocket = tls.connect(options);
     const timer = setTimeout(() => {

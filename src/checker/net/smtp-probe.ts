@@ -14,7 +14,7 @@ import type { Resolver } from '../dns/types.ts';
 import { checkAddress } from './address-policy.ts';
 import { mapDestination, type ConnectToRule } from './connect-to.ts';
 import { connectTcp, NetError } from './dial.ts';
-import { peerChain, trustAnchors, type CertSummary } from './tls-facts.ts';
+import { peerChain, secureContextFor, type CertSummary } from './tls-facts.ts';
 
 export interface ProbeTimeouts {
   /** TCP connect */
@@ -212,7 +212,8 @@ function upgrade(socket: net.Socket, options: StartTlsProbeOptions, timeoutMs: n
       // accept what old servers offer, so we can report it (starttls.legacy_protocol)
       minVersion: 'TLSv1',
       ciphers: 'DEFAULT:@SECLEVEL=0',
-      ...(options.ca ? { ca: trustAnchors(options.ca) } : {}),
+      // with extra trust anchors, a shared context carrying the same settings
+      ...(options.ca ? { secureContext: secureContextFor(options.ca, { minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }) } : {}),
     });
     const timer = setTimeout(() => {
       tlsSocket.destroy();

@@ -157,3 +157,26 @@ export function trustAnchors(extra: string | readonly string[] | undefined): str
   if (!extra || extra.length === 0) return undefined;
   return [...tls.getCACertificates('default'), ...(typeof extra === 'string' ? [extra] : extra)];
 }
+
+const contexts = new Map<string, tls.SecureContext>();
+
+/**
+ * One TLS context per trust-anchor list and settings, built once: creating a context parses
+ * every root certificate (tens of ms of CPU), far too much to repeat for each connection.
+ * Undefined when there is nothing to add (Node's default context is already shared).
+ */
+export function secureContextFor(
+  extra: string | readonly string[] | undefined,
+  settings: { minVersion?: tls.SecureVersion; ciphers?: string } = {},
+): tls.SecureContext | undefined {
+  const ca = trustAnchors(extra);
+  if (!ca) return undefined;
+  const key = `${settings.minVersion ?? ''}|${settings.ciphers ?? ''}|${typeof extra === 'string' ? extra : extra!.join('\n')}`;
+  let context = contexts.get(key);
+  if (!context) {
+    if (contexts.size > 32) contexts.clear(); // a handful of lists in practice; never unbounded
+    context = tls.createSecureContext({ ca, ...settings });
+    contexts.set(key, context);
+  }
+  return context;
+}
