@@ -339,6 +339,17 @@ export class PostgresStore implements Store {
     return rows.map((r) => parseRow(z.object({ domain: z.string() }), r, 'watch').domain);
   }
 
+  async watchingChannels(workspace: WorkspaceRef): Promise<ChannelRef[]> {
+    const ws = checkWorkspace(workspace);
+    const rows = await this.rows(
+      this.pool,
+      `SELECT DISTINCT c.channel_id FROM channels c JOIN watches w ON w.channel = c.id
+       WHERE c.platform = $1 AND c.workspace_id = $2 ORDER BY c.channel_id`,
+      [ws.platform, ws.workspaceId],
+    );
+    return rows.map((r) => ({ platform: ws.platform, workspaceId: ws.workspaceId, channelId: parseRow(z.object({ channel_id: z.string() }), r, 'channel').channel_id }));
+  }
+
   // ── schedules ────────────────────────────────────────────────────────────────────────────
 
   async getSchedule(channel: ChannelRef): Promise<Schedule | null> {

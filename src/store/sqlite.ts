@@ -291,6 +291,17 @@ export class SqliteStore implements Store {
     return this.all('SELECT DISTINCT domain FROM watches ORDER BY domain').map((r) => z.string().parse(r['domain']));
   }
 
+  async watchingChannels(workspace: WorkspaceRef): Promise<ChannelRef[]> {
+    const ws = checkWorkspace(workspace);
+    const rows = this.all(
+      `SELECT DISTINCT c.channel_id FROM channels c JOIN watches w ON w.channel = c.id
+       WHERE c.platform = ? AND c.workspace_id = ? ORDER BY c.channel_id`,
+      ws.platform,
+      ws.workspaceId,
+    );
+    return rows.map((r) => ({ platform: ws.platform, workspaceId: ws.workspaceId, channelId: z.string().parse(r['channel_id']) }));
+  }
+
   // ── schedules ────────────────────────────────────────────────────────────────────────────
 
   async getSchedule(channel: ChannelRef): Promise<Schedule | null> {

@@ -276,6 +276,8 @@ export interface Store {
   watchList(channel: ChannelRef): Promise<WatchEntry[]>;
   /** Every domain some channel watches, distinct, ordered. */
   watchedDomains(): Promise<string[]>;
+  /** the channels of a workspace that watch at least one domain, ordered by channel id (App Home) */
+  watchingChannels(workspace: WorkspaceRef): Promise<ChannelRef[]>;
 
   // schedules
   getSchedule(channel: ChannelRef): Promise<Schedule | null>;

@@ -214,6 +214,17 @@ export function storeContract(
         expect(await store.watchedDomains()).toEqual(['a.example', 'b.example']);
       });
 
+      it('lists the channels of a workspace that watch something', async () => {
+        await store.watch(channel('C2'), 'b.example');
+        await store.watch(channel('C1'), 'a.example');
+        await store.watch(channel('C1'), 'b.example');
+        await store.watch(channel('C3', 'T2'), 'a.example');
+        await store.watch(channel('C4'), 'c.example');
+        await store.unwatch(channel('C4'), 'c.example');
+        expect((await store.watchingChannels({ platform: 'slack', workspaceId: 'T1' })).map((c) => c.channelId)).toEqual(['C1', 'C2']);
+        expect(await store.watchingChannels({ platform: 'discord', workspaceId: 'T1' })).toEqual([]);
+      });
+
       it('refuses a malformed channel', async () => {
         await expect(store.watch({ platform: 'slack', workspaceId: 'T1', channelId: '' }, 'example.com')).rejects.toBeInstanceOf(StoreError);
         await expect(store.watch({ platform: 'irc' as 'slack', workspaceId: 'T1', channelId: 'C' }, 'example.com')).rejects.toBeInstanceOf(StoreError);
