@@ -13,8 +13,10 @@ import { compareGrades } from '../checker/grade.ts';
 import type { CheckResult, Grade, Report, Severity } from '../checker/types.ts';
 import { CHECK_IDS, SEVERITY_RANK } from '../checker/types.ts';
 
-export type DmarcPolicy = 'none' | 'quarantine' | 'reject';
-export type MtaStsMode = 'enforce' | 'testing' | 'none';
+import { reportFacts, type DmarcPolicy, type MtaStsMode } from '../checker/facts.ts';
+// the policy facts live with the checker (the store keeps them too); re-exported for callers here
+export { dmarcPolicyOf, mtaStsModeOf, type DmarcPolicy, type MtaStsMode } from '../checker/facts.ts';
+import { asDmarcPolicy, asStsMode, dmarcPolicyOf, mtaStsModeOf } from '../checker/facts.ts';
 
 /** What the store keeps of a run for history. */
 export interface CompactRun {
@@ -77,47 +79,15 @@ const NOT_POSTURE = new Set<string>(['dns.lookup_failed', 'starttls.unreachable'
 const DMARC_RANK: Record<DmarcPolicy, number> = { none: 1, quarantine: 2, reject: 3 };
 const STS_RANK: Record<MtaStsMode, number> = { none: 0, testing: 1, enforce: 2 };
 
-function asDmarcPolicy(v: unknown): DmarcPolicy | null {
-  return v === 'none' || v === 'quarantine' || v === 'reject' ? v : null;
-}
-function asStsMode(v: unknown): MtaStsMode | null {
-  return v === 'enforce' || v === 'testing' || v === 'none' ? v : null;
-}
-
 function findCheck(report: Report, id: string): CheckResult | undefined {
   return report.checks.find((c) => c.id === id);
-}
-
-/** The DMARC policy a report shows (`evidence.policy`), null for none, undefined when unknown (check not completed, or no such evidence). */
-export function dmarcPolicyOf(report: Report): DmarcPolicy | null | undefined {
-  const c = findCheck(report, 'dmarc');
-  if (!c || c.status === 'untested' || !Object.hasOwn(c.evidence, 'policy')) return undefined;
-  return asDmarcPolicy(c.evidence.policy);
-}
-
-/** The MTA-STS mode senders apply (`evidence.effectiveMode`), null for none, undefined when unknown. */
-export function mtaStsModeOf(report: Report): MtaStsMode | null | undefined {
-  const c = findCheck(report, 'mta_sts');
-  if (!c || c.status === 'untested' || !Object.hasOwn(c.evidence, 'effectiveMode')) return undefined;
-  return asStsMode(c.evidence.effectiveMode);
 }
 
 /** What the store should keep of a report for history and next week's diff. */
 export function toCompactRun(report: Report): CompactRun {
   const codes: string[] = [];
   for (const c of report.checks) for (const f of c.findings) if (!codes.includes(f.code)) codes.push(f.code);
-  const run: CompactRun = {
-    checkedAt: report.checkedAt,
-    grade: report.grade,
-    score: report.score,
-    codes,
-    untested: report.checks.filter((c) => c.status === 'untested').map((c) => c.id),
-  };
-  const dmarc = dmarcPolicyOf(report);
-  if (dmarc !== undefined) run.dmarcPolicy = dmarc;
-  const sts = mtaStsModeOf(report);
-  if (sts !== undefined) run.mtaStsMode = sts;
-  return run;
+  return { checkedAt: report.checkedAt, grade: report.grade, score: report.score, codes, ...reportFacts(report) };
 }
 
 function isReport(x: CompactRun | Report): x is Report {

@@ -134,7 +134,7 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
 // ─── previous runs and history ──────────────────────────────────────────────────────────────
 
 export function historyToRun(row: HistoryEntry): CompactRun {
-  return { checkedAt: row.checkedAt.toISOString(), grade: row.grade, score: row.score, codes: [...row.codes] };
+  return { checkedAt: row.checkedAt.toISOString(), grade: row.grade, score: row.score, codes: [...row.codes], ...(row.facts ?? {}) };
 }
 
 /**

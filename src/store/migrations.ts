@@ -111,6 +111,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_pending ON deliveries (intent_at) WHERE status = 'pending';
     `,
   },
+  {
+    version: 2,
+    name: 'history keeps the policy facts of each check (DMARC policy, MTA-STS mode, untested checks)',
+    // NULL for rows written before: their facts are unknown
+    sql: `ALTER TABLE history ADD COLUMN facts TEXT;`,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -120,6 +120,12 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_pending ON deliveries (intent_at) WHERE status = 'pending';
     `,
   },
+  {
+    version: 2,
+    name: 'history keeps the policy facts of each check (DMARC policy, MTA-STS mode, untested checks)',
+    // NULL for rows written before: their facts are unknown
+    sql: `ALTER TABLE history ADD COLUMN facts json;`,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -50,8 +50,10 @@ import {
   type Weekday,
   type WorkspaceRef,
 } from './types.ts';
+import { reportFacts, type ReportFacts } from '../checker/facts.ts';
 import {
   MAX_TEXT,
+  factsSchema,
   checkChannel,
   checkPatch,
   checkPeriodKey,
@@ -136,6 +138,7 @@ const historyRow = z.object({
   grade: z.enum(['A', 'B', 'C', 'D', 'F']),
   score: z.number().int().min(0).max(100),
   codes: z.unknown(),
+  facts: z.unknown(),
 });
 const codesSchema = z.array(z.string());
 
@@ -455,6 +458,7 @@ export class PostgresStore implements Store {
     const r = parsed.data;
     const checkedAt = new Date(Date.parse(r.checkedAt));
     const codes = findingCodes(r as Report);
+    const facts = reportFacts(r as Report);
     const text = JSON.stringify(r);
     await this.tx(async (db) => {
       await this.exec(
@@ -465,12 +469,12 @@ export class PostgresStore implements Store {
       );
       await this.exec(
         db,
-        `INSERT INTO history (domain, checked_at, grade, score, codes) VALUES ($1, $2, $3, $4, $5::jsonb)
-         ON CONFLICT (domain, checked_at) DO UPDATE SET grade = EXCLUDED.grade, score = EXCLUDED.score, codes = EXCLUDED.codes`,
-        [r.domain, checkedAt, r.grade, r.score, JSON.stringify(codes)],
+        `INSERT INTO history (domain, checked_at, grade, score, codes, facts) VALUES ($1, $2, $3, $4, $5::jsonb, $6::json)
+         ON CONFLICT (domain, checked_at) DO UPDATE SET grade = EXCLUDED.grade, score = EXCLUDED.score, codes = EXCLUDED.codes, facts = EXCLUDED.facts`,
+        [r.domain, checkedAt, r.grade, r.score, JSON.stringify(codes), JSON.stringify(facts)],
       );
     });
-    return { domain: r.domain, checkedAt, grade: r.grade, score: r.score, codes };
+    return { domain: r.domain, checkedAt, grade: r.grade, score: r.score, codes, facts };
   }
 
   async latestReport(domain: string): Promise<Report | null> {
@@ -490,7 +494,7 @@ export class PostgresStore implements Store {
     const name = toDomain(domain);
     const rows = await this.rows(
       this.pool,
-      `SELECT domain, checked_at, grade, score, codes FROM history
+      `SELECT domain, checked_at, grade, score, codes, facts FROM history
        WHERE domain = $1 AND checked_at >= $2 AND ($3::timestamptz IS NULL OR checked_at < $3::timestamptz)
        ORDER BY checked_at`,
       [name, toDate(since, 'since'), until ? toDate(until, 'until') : null],
@@ -499,7 +503,13 @@ export class PostgresStore implements Store {
       const row = parseRow(historyRow, r, 'history');
       const codes = codesSchema.safeParse(row.codes);
       if (!codes.success) throw new StoreError(`history codes of ${name}: stored JSON is corrupt (${firstIssue(codes.error)})`);
-      return { domain: row.domain, checkedAt: row.checked_at, grade: row.grade, score: row.score, codes: codes.data };
+      const entry: HistoryEntry = { domain: row.domain, checkedAt: row.checked_at, grade: row.grade, score: row.score, codes: codes.data };
+      if (row.facts !== null && row.facts !== undefined) {
+        const facts = factsSchema.safeParse(row.facts);
+        if (!facts.success) throw new StoreError(`history facts of ${name}: stored JSON is corrupt (${firstIssue(facts.error)})`);
+        entry.facts = facts.data as ReportFacts;
+      }
+      return entry;
     });
   }
 

@@ -44,8 +44,10 @@ import {
   type Weekday,
   type WorkspaceRef,
 } from './types.ts';
+import { reportFacts, type ReportFacts } from '../checker/facts.ts';
 import {
   MAX_TEXT,
+  factsSchema,
   checkChannel,
   checkPatch,
   checkPeriodKey,
@@ -107,6 +109,7 @@ const historyRow = z.object({
   grade: z.enum(['A', 'B', 'C', 'D', 'F']),
   score: z.number().int().min(0).max(100),
   codes: z.string(),
+  facts: z.string().nullable(),
 });
 const codesSchema = z.array(z.string());
 
@@ -398,15 +401,16 @@ export class SqliteStore implements Store {
     const r = parsed.data;
     const checkedAt = Date.parse(r.checkedAt);
     const codes = findingCodes(r as Report);
+    const facts = reportFacts(r as Report);
     const text = JSON.stringify(r);
     this.tx(() => {
       this.run('INSERT OR REPLACE INTO reports (domain, checked_at, report) VALUES (?, ?, ?)', r.domain, checkedAt, text);
       this.run(
-        'INSERT OR REPLACE INTO history (domain, checked_at, grade, score, codes) VALUES (?, ?, ?, ?, ?)',
-        r.domain, checkedAt, r.grade, r.score, JSON.stringify(codes),
+        'INSERT OR REPLACE INTO history (domain, checked_at, grade, score, codes, facts) VALUES (?, ?, ?, ?, ?, ?)',
+        r.domain, checkedAt, r.grade, r.score, JSON.stringify(codes), JSON.stringify(facts),
       );
     });
-    return { domain: r.domain, checkedAt: new Date(checkedAt), grade: r.grade, score: r.score, codes };
+    return { domain: r.domain, checkedAt: new Date(checkedAt), grade: r.grade, score: r.score, codes, facts };
   }
 
   async latestReport(domain: string): Promise<Report | null> {
@@ -428,7 +432,9 @@ export class SqliteStore implements Store {
     return rows.map((r) => {
       const row = historyRow.parse(r);
       const codes = codesSchema.parse(parseJson(row.codes, `history codes of ${name}`));
-      return { domain: row.domain, checkedAt: new Date(row.checked_at), grade: row.grade, score: row.score, codes };
+      const entry: HistoryEntry = { domain: row.domain, checkedAt: new Date(row.checked_at), grade: row.grade, score: row.score, codes };
+      if (row.facts !== null) entry.facts = factsSchema.parse(parseJson(row.facts, `history facts of ${name}`)) as ReportFacts;
+      return entry;
     });
   }
 

@@ -20,6 +20,7 @@
  *   period key; the store only compares instants.
  */
 import type { Grade, Report } from '../checker/types.ts';
+import type { ReportFacts } from '../checker/facts.ts';
 
 export type Platform = 'slack' | 'discord';
 export const PLATFORMS: readonly Platform[] = ['slack', 'discord'];
@@ -163,6 +164,8 @@ export interface HistoryEntry {
   score: number;
   /** the report's distinct finding codes, sorted */
   codes: string[];
+  /** the policies senders applied and the checks that could not be completed; absent for rows from before they were kept */
+  facts?: ReportFacts;
 }
 
 // ─── digest runs and deliveries ─────────────────────────────────────────────────────────────

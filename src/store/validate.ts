@@ -3,7 +3,7 @@
  * the same input with the same errors.
  */
 import { randomBytes } from 'node:crypto';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { normalizeDomain } from '../checker/domain.ts';
 import type { Report } from '../checker/types.ts';
 import {
@@ -162,3 +162,10 @@ export function newId(): string {
 export function findingCodes(report: Report): string[] {
   return [...new Set(report.checks.flatMap((c) => c.findings.map((f) => f.code as string)))].sort();
 }
+
+/** The stored facts of a history row (JSON), validated on the way back. */
+export const factsSchema = z.object({
+  untested: z.array(z.string()),
+  dmarcPolicy: z.enum(['none', 'quarantine', 'reject']).nullable().optional(),
+  mtaStsMode: z.enum(['enforce', 'testing', 'none']).nullable().optional(),
+});

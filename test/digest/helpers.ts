@@ -117,6 +117,8 @@ export interface DomainState {
   grade?: Grade;
   score?: number;
   codes?: FindingCode[];
+  /** the DMARC policy the dmarc check reports (`evidence.policy`, as the real check sets it) */
+  dmarcPolicy?: 'none' | 'quarantine' | 'reject' | null;
 }
 
 /**
@@ -137,7 +139,12 @@ export class FakeChecks {
   readonly check = async (domain: string): Promise<Report> => {
     this.calls.set(domain, (this.calls.get(domain) ?? 0) + 1);
     const s = this.state.get(domain) ?? { grade: 'B', score: 80 };
-    return makeReport(domain, this.clock.now(), { grade: s.grade ?? 'B', score: s.score ?? 80, codes: s.codes ?? [] });
+    const report = makeReport(domain, this.clock.now(), { grade: s.grade ?? 'B', score: s.score ?? 80, codes: s.codes ?? [] });
+    if (s.dmarcPolicy !== undefined) {
+      const dmarc = report.checks.find((c) => c.id === 'dmarc')!;
+      dmarc.evidence = { ...dmarc.evidence, policy: s.dmarcPolicy };
+    }
+    return report;
   };
   total(): number {
     let n = 0;

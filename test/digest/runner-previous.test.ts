@@ -37,6 +37,22 @@ describe('the previous run of a weekly digest', () => {
     expect(w51.digest?.entries[0]).toMatchObject({ status: 'unchanged', previousGrade: 'C', grade: 'C' });
   });
 
+  it('names the DMARC change from last week\'s history row when a newer check replaced its full report', async () => {
+    const h = await harness('2026-11-30T08:00:00.000Z');
+    const port = new RecordingPort(h.chat);
+    const deps = { store: h.store, port, clock: h.clock, check: h.checks.check };
+    await h.store.watch(C1, 'a.example');
+    h.checks.set('a.example', { grade: 'C', score: 72, codes: ['dmarc.policy_none'], dmarcPolicy: 'none' });
+    await runDigest({ ...deps, channel: C1, periodKey: '2026-W49' });
+    // a chat check on Wednesday: the store's full report is now Wednesday's, W49's is history only
+    h.clock.set(T0 + 2 * DAY);
+    await h.store.saveReport(await h.checks.check('a.example'));
+    h.checks.set('a.example', { grade: 'A', score: 95, dmarcPolicy: 'reject' });
+    h.clock.set(T0 + WEEK);
+    const w50 = await runDigest({ ...deps, channel: C1, periodKey: '2026-W50' });
+    expect(w50.digest?.entries[0]?.notable).toMatch(/DMARC moved from none to reject/);
+  });
+
   it('without last week\'s digest, the latest check at least 6½ days old serves, else the earliest', async () => {
     const h = await harness('2026-11-30T08:00:00.000Z');
     for (const [t, grade] of [[T0 - 9 * DAY, 'A'], [T0 - 8 * DAY, 'B'], [T0 - 2 * DAY, 'D']] as const) {

@@ -349,11 +349,25 @@ export function storeContract(
         expect(entry).toEqual({
           domain: 'example.com', checkedAt: t0, grade: 'C', score: 61,
           codes: ['dmarc.policy_none', 'mta_sts.missing', 'spf.softfail_all'],
+          facts: { untested: [] },
         });
         expect(await store.latestReport('example.com')).toEqual(r);
         expect(await store.latestReport('EXAMPLE.com.')).toEqual(r);
         expect(await store.latestReport('example.org')).toBeNull();
         await expect(store.latestReport('not a domain')).rejects.toBeInstanceOf(InvalidDomainError);
+      });
+
+      it('keeps the policy facts with each history row (the diff names DMARC and MTA-STS changes from them)', async () => {
+        const r = makeReport('example.com', t0, { grade: 'B', score: 85 });
+        const dmarc = r.checks.find((c) => c.id === 'dmarc')!;
+        dmarc.evidence = { ...dmarc.evidence, policy: 'reject' };
+        const sts = r.checks.find((c) => c.id === 'mta_sts')!;
+        sts.evidence = { ...sts.evidence, effectiveMode: 'enforce' };
+        const bimi = r.checks.find((c) => c.id === 'bimi')!;
+        bimi.status = 'untested';
+        await store.saveReport(r);
+        const [row] = await store.history('example.com', new Date(0));
+        expect(row?.facts).toEqual({ untested: ['bimi'], dmarcPolicy: 'reject', mtaStsMode: 'enforce' });
       });
 
       it('the latest is the newest checkedAt, whatever order reports were saved in', async () => {
@@ -373,7 +387,7 @@ export function storeContract(
         const eight = await store.history('example.com', new Date(t0.getTime() - 7 * WEEK));
         expect(eight.map((h) => h.score)).toEqual([52, 53, 54, 55, 56, 57, 58, 59]);
         expect(eight.every((h) => h.domain === 'example.com')).toBe(true);
-        expect(eight[1]).toEqual({ domain: 'example.com', checkedAt: weeks[3], grade: 'B', score: 53, codes: ['dkim.not_found'] });
+        expect(eight[1]).toEqual({ domain: 'example.com', checkedAt: weeks[3], grade: 'B', score: 53, codes: ['dkim.not_found'], facts: { untested: [] } });
         expect(eight[0]?.codes).toEqual([]);
         // since is inclusive, until exclusive: "last week" = [t0 - 1 week, t0)
         const lastWeek = await store.history('Example.com', new Date(t0.getTime() - WEEK), t0);

@@ -206,6 +206,23 @@ describe('SQLite store', () => {
     }
   });
 
+  it('upgrades a version-1 database: old history rows keep no facts, new ones do', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'posture-upgrade-')), 'posture.db');
+    const db = new DatabaseSync(file);
+    migrateSqlite(db, SQLITE_MIGRATIONS.slice(0, 1));
+    db.prepare("INSERT INTO history (domain, checked_at, grade, score, codes) VALUES ('example.com', 1000, 'B', 80, '[]')").run();
+    db.close();
+    const store = new SqliteStore(file);
+    try {
+      await store.saveReport(makeReport('example.com', new Date(2000), { grade: 'A', score: 95 }));
+      const rows = await store.history('example.com', new Date(0));
+      expect(rows.map((r) => r.facts)).toEqual([undefined, { untested: [] }]);
+    } finally {
+      await store.close();
+      rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  });
+
   it('refuses migrations out of sequence', () => {
     const db = new DatabaseSync(':memory:');
     try {
