@@ -4,7 +4,7 @@
  * `slackConfigFromEnv(process.env)` and, when it gives a config, `createSlackApp(config, deps)`
  * then `start()`; `stop()` on shutdown.
  */
-import { App, LogLevel, type CustomRoute, type Logger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type CustomRoute, type HTTPReceiverOptions, type Logger } from '@slack/bolt';
 import type { Bot, DigestNowResult } from '../../src/bot/service.ts';
 import type { DeliveryPort } from '../../src/digest/delivery.ts';
 import type { Clock } from '../../src/digest/clock.ts';
@@ -13,6 +13,7 @@ import { SLACK_EVENTS_PATH, SLACK_INSTALL_PATH, SLACK_REDIRECT_PATH, describeCon
 import { createSlackDelivery } from './delivery.ts';
 import { botTokenOf, storeInstallationStore } from './installation-store.ts';
 import { createLogger, redacting } from './log.ts';
+import { createSlackRequestGuard, SLACK_MAX_BODY_BYTES, type SlackRequestGuard } from './request-guard.ts';
 import { actionsListener } from './listeners/actions.ts';
 import { appHomeListener } from './listeners/app-home.ts';
 import { commandListener } from './listeners/command.ts';
@@ -49,6 +50,10 @@ export interface SlackAppDeps {
   maxInlineWaitMs?: number;
   /** extra routes on the HTTP receiver (HTTP and OAuth modes): /healthz, /readyz, /discord/interactions */
   customRoutes?: CustomRoute[];
+  /** the events path's body cap (default 1 MiB), enforced before the signature is checked */
+  maxBodyBytes?: number;
+  /** the clock of the signature window and the replay cache (ms since the epoch) */
+  now?: () => number;
 }
 
 export interface SlackWorkspaceInfo {
@@ -68,6 +73,8 @@ export interface SlackRuntime {
   readonly listeningPort: number | null;
   /** the workspace the bot token belongs to, once started (HTTP and Socket modes) */
   readonly workspace: SlackWorkspaceInfo | null;
+  /** what stands before Bolt on the events path (HTTP and OAuth modes): refusals by reason */
+  readonly requestGuard: SlackRequestGuard | null;
 }
 
 function toLogLevel(l: SlackConfig['logLevel']): LogLevel {
@@ -80,16 +87,34 @@ export function createSlackApp(config: SlackConfig, deps: SlackAppDeps): SlackRu
   const clientOptions = config.apiUrl ? { slackApiUrl: config.apiUrl } : {};
   const common = { logger, clientOptions, deferInitialization: true } as const;
 
+  // HTTP and OAuth: our own HTTPReceiver, so the request guard stands before Bolt's listener
+  let requestGuard: SlackRequestGuard | null = null;
+  const maxBodyBytes = deps.maxBodyBytes ?? SLACK_MAX_BODY_BYTES;
+  function guardedReceiver(options: Omit<HTTPReceiverOptions, 'logger' | 'logLevel' | 'bodyLimit'>): HTTPReceiver {
+    const receiver = new HTTPReceiver({ ...options, logger, logLevel: toLogLevel(config.logLevel), bodyLimit: maxBodyBytes });
+    requestGuard = createSlackRequestGuard({
+      signingSecret: options.signingSecret,
+      endpoints: [SLACK_EVENTS_PATH],
+      maxBodyBytes,
+      ...(deps.now ? { now: deps.now } : {}),
+      onRefuse: (status, reason) => logger.warn(`Slack request refused (${status}): ${reason}`),
+    });
+    receiver.requestListener = requestGuard.wrap(receiver.requestListener);
+    return receiver;
+  }
+
   let app: App;
   switch (config.mode) {
     case 'http':
       app = new App({
         ...common,
-        signingSecret: config.signingSecret!,
         token: config.botToken!,
-        endpoints: SLACK_EVENTS_PATH,
-        port: config.port,
-        customRoutes: deps.customRoutes ?? [healthRoute()],
+        receiver: guardedReceiver({
+          signingSecret: config.signingSecret!,
+          endpoints: SLACK_EVENTS_PATH,
+          port: config.port,
+          customRoutes: deps.customRoutes ?? [healthRoute()],
+        }),
       });
       break;
     case 'socket':
@@ -98,32 +123,36 @@ export function createSlackApp(config: SlackConfig, deps: SlackAppDeps): SlackRu
     case 'oauth':
       app = new App({
         ...common,
-        signingSecret: config.signingSecret!,
-        clientId: config.clientId!,
-        clientSecret: config.clientSecret!,
-        stateSecret: config.stateSecret!,
-        scopes: [...BOT_SCOPES],
-        installationStore: storeInstallationStore(deps.store),
-        ...(config.redirectUri ? { redirectUri: config.redirectUri } : {}),
-        installerOptions: {
-          installPath: SLACK_INSTALL_PATH,
-          redirectUriPath: SLACK_REDIRECT_PATH,
-          directInstall: false,
-          renderHtmlForInstallPath: (url: string) =>
-            `<!doctype html><meta charset="utf-8"><title>Install Posture</title><h1>Posture</h1>` +
-            `<p>Email-security posture for your domains, in Slack.</p><p><a href="${escapeHtml(url)}">Add Posture to Slack</a></p>`,
-          callbackOptions: {
-            success: (installation, _opts, _req, res) => {
-              const name = installation.team?.name ?? installation.enterprise?.name ?? 'your workspace';
-              logger.info(`Slack: installed in ${name} (${installation.team?.id ?? installation.enterprise?.id ?? '?'})`);
-              res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-              res.end(`<!doctype html><title>Posture installed</title><p>Posture is installed in ${escapeHtml(name)}. Try <code>/posture example.com</code> in any channel.</p>`);
+        receiver: guardedReceiver({
+          signingSecret: config.signingSecret!,
+          clientId: config.clientId!,
+          clientSecret: config.clientSecret!,
+          stateSecret: config.stateSecret!,
+          scopes: [...BOT_SCOPES],
+          installationStore: storeInstallationStore(deps.store),
+          ...(config.redirectUri ? { redirectUri: config.redirectUri } : {}),
+          installerOptions: {
+            // what App adds when it builds the receiver itself: the installer talks to SLACK_API_URL
+            clientOptions,
+            installPath: SLACK_INSTALL_PATH,
+            redirectUriPath: SLACK_REDIRECT_PATH,
+            directInstall: false,
+            renderHtmlForInstallPath: (url: string) =>
+              `<!doctype html><meta charset="utf-8"><title>Install Posture</title><h1>Posture</h1>` +
+              `<p>Email-security posture for your domains, in Slack.</p><p><a href="${escapeHtml(url)}">Add Posture to Slack</a></p>`,
+            callbackOptions: {
+              success: (installation, _opts, _req, res) => {
+                const name = installation.team?.name ?? installation.enterprise?.name ?? 'your workspace';
+                logger.info(`Slack: installed in ${name} (${installation.team?.id ?? installation.enterprise?.id ?? '?'})`);
+                res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+                res.end(`<!doctype html><title>Posture installed</title><p>Posture is installed in ${escapeHtml(name)}. Try <code>/posture example.com</code> in any channel.</p>`);
+              },
             },
           },
-        },
-        endpoints: SLACK_EVENTS_PATH,
-        port: config.port,
-        customRoutes: deps.customRoutes ?? [healthRoute()],
+          endpoints: SLACK_EVENTS_PATH,
+          port: config.port,
+          customRoutes: deps.customRoutes ?? [healthRoute()],
+        }),
       });
       break;
   }
@@ -217,6 +246,9 @@ export function createSlackApp(config: SlackConfig, deps: SlackAppDeps): SlackRu
     },
     get workspace() {
       return workspace;
+    },
+    get requestGuard() {
+      return requestGuard;
     },
   };
 }

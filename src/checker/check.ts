@@ -4,7 +4,7 @@ import { isLookupFailure } from './dns/types.ts';
 import { finding } from './findings.ts';
 import type { CheckId, CheckResult, CheckStatus, Finding } from './types.ts';
 import { SEVERITY_RANK } from './types.ts';
-import { createProbeCache, type ProbeCache } from './net/smtp-probe.ts';
+import { createProbeCache, processProbePacer, type ProbeCache, type ProbePacer } from './net/smtp-probe.ts';
 import { parseConnectToList, type ConnectToRule } from './net/connect-to.ts';
 
 export interface CheckOptions {
@@ -38,8 +38,18 @@ export interface RunResources {
   probes: ProbeCache;
 }
 
-export function createRunResources(): RunResources {
-  return { probes: createProbeCache() };
+export interface RunResourcesOptions {
+  /**
+   * Per-MX-address probe pacing across runs: default the process-wide `processProbePacer`
+   * (a result is reused for 60 s, one probe at a time per address, 32 in all); `null` turns
+   * pacing off (every run probes afresh), a `createProbePacer(...)` gives its own interval or clock.
+   */
+  pacer?: ProbePacer | null;
+}
+
+export function createRunResources(options: RunResourcesOptions = {}): RunResources {
+  const pacer = options.pacer === undefined ? processProbePacer : options.pacer;
+  return { probes: createProbeCache({ pacer }) };
 }
 
 export interface CheckContext {

@@ -372,9 +372,12 @@ export interface ProbeCache {
 /**
  * Keyed by host as well as address:port: with SNI one address can present a
  * different certificate per MX name. Fifty domains on one provider still share
- * one MX name and address, so they cost one probe.
+ * one MX name and address, so they cost one probe. With a `pacer` (as
+ * `createRunResources()` gives it) the probes go through that process-wide
+ * pacer; without one (the default here) every new key connects.
  */
-export function createProbeCache(options: { signal?: AbortSignal } = {}): ProbeCache {
+export function createProbeCache(options: { signal?: AbortSignal; pacer?: ProbePacer | null } = {}): ProbeCache {
+  const pacer = options.pacer ?? null;
   const entries = new Map<string, Promise<ProbeResult>>();
   let started = 0;
   const keyOf = (o: StartTlsProbeOptions): string => `${o.host.toLowerCase().replace(/\.$/, '')}|${checkAddress(o.address, { allowPrivateNetworks: true }).address}|${o.port ?? 25}`;
@@ -385,7 +388,9 @@ export function createProbeCache(options: { signal?: AbortSignal } = {}): ProbeC
       if (!entry) {
         started++;
         const { signal: _callerSignal, ...shared } = probeOptions;
-        entry = probeStartTls(options.signal ? { ...shared, signal: options.signal } : shared);
+        const run = options.signal ? { ...shared, signal: options.signal } : shared;
+        // through the process-wide pacer when given: other runs' recent results are reused
+        entry = pacer ? pacer.probe(run) : probeStartTls(run);
         // a run-level abort is not a result: let a later run probe again
         entry.catch(() => entries.delete(key));
         entries.set(key, entry);
@@ -407,3 +412,185 @@ export function createProbeCache(options: { signal?: AbortSignal } = {}): ProbeC
     },
   };
 }
+
+// ─── process-wide pacing ─────────────────────────────────────────────────────────────────────
+
+export interface ProbePacerOptions {
+  /** a result is reused for this long; connections to one destination are counted over it (default 60 s) */
+  intervalMs?: number;
+  /** connections to one destination (address:port after --connect-to) per interval, across MX names (default 8) */
+  maxPerDestination?: number;
+  /** probes in flight at once, process-wide (default 32); one destination never has more than one */
+  maxConcurrent?: number;
+  /** results kept at most (default 10,000; the oldest go first) */
+  maxEntries?: number;
+  /** milliseconds; injectable for tests */
+  now?: () => number;
+}
+
+export const DEFAULT_PROBE_INTERVAL_MS = 60_000;
+export const DEFAULT_PROBES_PER_DESTINATION = 8;
+export const DEFAULT_MAX_CONCURRENT_PROBES = 32;
+
+export interface ProbePacer {
+  /**
+   * Probe, or reuse the result of a probe of the same (MX host, address, destination) that
+   * finished within the interval. One probe at a time per destination, `maxConcurrent` in all;
+   * past `maxPerDestination` connections in the interval the answer is `unreachable` with code
+   * `PACED` (the check says "could not be tested", never "no TLS"). `signal` stops this caller's
+   * wait (and its own probe), never another caller's.
+   */
+  probe(options: StartTlsProbeOptions): Promise<ProbeResult>;
+  /** TCP connections actually attempted */
+  readonly connects: number;
+  /** probes waiting for their destination or a global slot */
+  readonly waiting: number;
+  clear(): void;
+}
+
+/** A FIFO semaphore whose waiters can give up. */
+function semaphore(limit: number) {
+  let active = 0;
+  const queue: Array<{ grant: () => void }> = [];
+  const release = (): void => {
+    const next = queue.shift();
+    if (next) next.grant();
+    else active--;
+  };
+  return {
+    get queued() {
+      return queue.length;
+    },
+    get idle() {
+      return active === 0 && queue.length === 0;
+    },
+    acquire(signal?: AbortSignal): Promise<() => void> {
+      signal?.throwIfAborted();
+      if (active < limit) {
+        active++;
+        return Promise.resolve(once(release));
+      }
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          grant: () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(once(release));
+          },
+        };
+        const onAbort = (): void => {
+          const i = queue.indexOf(waiter);
+          if (i >= 0) queue.splice(i, 1);
+          reject(signal!.reason);
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        queue.push(waiter);
+      });
+    },
+  };
+}
+
+function once(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    f();
+  };
+}
+
+export function createProbePacer(options: ProbePacerOptions = {}): ProbePacer {
+  const intervalMs = options.intervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
+  const perDestination = Math.max(1, options.maxPerDestination ?? DEFAULT_PROBES_PER_DESTINATION);
+  const maxEntries = Math.max(1, options.maxEntries ?? 10_000);
+  const now = options.now ?? Date.now;
+  const global = semaphore(Math.max(1, options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_PROBES));
+  /** (host, address, destination) → the last result and when it finished */
+  const results = new Map<string, { at: number; result: ProbeResult }>();
+  /** destination → its lock and the times of its recent connections */
+  const destinations = new Map<string, { lock: ReturnType<typeof semaphore>; recent: number[] }>();
+  let connects = 0;
+
+  const fresh = (at: number): boolean => now() - at < intervalMs;
+  const prune = (): void => {
+    for (const [k, v] of results) if (!fresh(v.at)) results.delete(k);
+    while (results.size > maxEntries) results.delete(results.keys().next().value!);
+    for (const [k, d] of destinations) {
+      d.recent = d.recent.filter(fresh);
+      if (!d.recent.length && d.lock.idle) destinations.delete(k);
+    }
+  };
+
+  return {
+    async probe(probeOptions) {
+      const port = probeOptions.port ?? 25;
+      const verdict = checkAddress(probeOptions.address, probeOptions);
+      // refused addresses open no socket: nothing to pace
+      if (!verdict.allowed) return probeStartTls(probeOptions);
+      const dest = mapDestination(probeOptions.connectTo ?? [], { host: probeOptions.host, address: probeOptions.address, port });
+      const destKey = `${dest.host.toLowerCase()}|${dest.port}`;
+      const key = `${probeOptions.host.toLowerCase().replace(/\.$/, '')}|${verdict.address}|${port}|${destKey}`;
+      const hit = results.get(key);
+      if (hit && fresh(hit.at)) return hit.result;
+
+      let d = destinations.get(destKey);
+      if (!d) {
+        d = { lock: semaphore(1), recent: [] };
+        destinations.set(destKey, d);
+      }
+      const signal = probeOptions.signal;
+      const releaseDest = await d.lock.acquire(signal);
+      try {
+        // someone else may have probed it while we waited
+        const again = results.get(key);
+        if (again && fresh(again.at)) return again.result;
+        d.recent = d.recent.filter(fresh);
+        if (d.recent.length >= perDestination) {
+          return {
+            host: probeOptions.host,
+            address: probeOptions.address,
+            port,
+            durationMs: 0,
+            state: 'unreachable',
+            stage: 'connect',
+            code: 'PACED',
+            message: `not probed: ${dest.host} port ${dest.port} was already probed ${d.recent.length} times in the last ${Math.round(intervalMs / 1000)} s (per-address probe pacing)`,
+            timedOut: false,
+          };
+        }
+        const releaseGlobal = await global.acquire(signal);
+        try {
+          d.recent.push(now());
+          connects++;
+          const result = await probeStartTls(probeOptions);
+          results.delete(key);
+          results.set(key, { at: now(), result });
+          return result;
+        } finally {
+          releaseGlobal();
+        }
+      } finally {
+        releaseDest();
+        prune();
+      }
+    },
+    get connects() {
+      return connects;
+    },
+    get waiting() {
+      let n = global.queued;
+      for (const d of destinations.values()) n += d.lock.queued;
+      return n;
+    },
+    clear() {
+      // forget the results; the connection counts stay (they are the rate limit)
+      results.clear();
+    },
+  };
+}
+
+/**
+ * The process's pacer: every `createRunResources()` (each digest run, the chat checks of
+ * `posture serve`, a CLI run) probes through it, so a long watch list or many channels cannot
+ * make Posture connect to one mail server more than `maxPerDestination` times a minute.
+ */
+export const processProbePacer: ProbePacer = createProbePacer();
