@@ -11,21 +11,9 @@ export interface HomeArgs {
   client: { views: { publish(args: { user_id: string; view: HomeView }): Promise<unknown> } };
 }
 
-const FAR_FUTURE = new Date(8.64e15);
-
-/**
- * The workspace's channels that watch something. The store has no "channels of a workspace"
- * query yet, so this goes through the schedules (every watching channel gets one on its first
- * watch): enabled ones (due or unplanned).
- */
+/** The workspace's channels that watch something, whether or not their digest is on. */
 export async function workspaceChannels(store: Store, team: string): Promise<ChannelRef[]> {
-  const schedules = [...(await store.dueChannels(FAR_FUTURE)), ...(await store.unplannedSchedules())];
-  const seen = new Map<string, ChannelRef>();
-  for (const s of schedules) {
-    if (s.channel.platform !== 'slack' || s.channel.workspaceId !== team) continue;
-    seen.set(s.channel.channelId, s.channel);
-  }
-  return [...seen.values()].sort((a, b) => a.channelId.localeCompare(b.channelId));
+  return store.watchingChannels({ platform: 'slack', workspaceId: team });
 }
 
 export async function homeFor(store: Store, team: string): Promise<HomeView> {
