@@ -2,7 +2,8 @@
  * Where the checker's CPU goes in a bulk run: one C=50 run of the bulk world
  * (bench/fixtures/bulk.ts) in a worker started with --cpu-prof, then the
  * profile attributed to our modules. Not part of `npm run bench`; run it as
- * `node bench/profile.ts [domains] [concurrency]`. Prints figures only.
+ * `node bench/profile.ts [domains] [concurrency]` (POSTURE_PROFILE_DIR=<dir> keeps
+ * the profile). Prints figures only.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,9 @@ import { startWorldProcess } from './world/remote.ts';
 guardLoopback();
 const n = Number(process.argv[2] ?? 2000);
 const concurrency = Number(process.argv[3] ?? 50);
-const dir = mkdtempSync(join(tmpdir(), 'posture-prof-'));
+// POSTURE_PROFILE_DIR=<dir> keeps the .cpuprofile there (open it in Chrome DevTools); otherwise a temporary directory
+const keep = process.env['POSTURE_PROFILE_DIR'];
+const dir = keep ?? mkdtempSync(join(tmpdir(), 'posture-prof-'));
 const world = await startWorldProcess({ fixture: 'bulk', n, seed: 42 });
 try {
   await world.setDelay(20);
@@ -39,5 +42,6 @@ try {
   ])));
 } finally {
   await world.stop();
-  rmSync(dir, { recursive: true, force: true });
+  if (!keep) rmSync(dir, { recursive: true, force: true });
+  else console.log(`profile kept in ${dir}`);
 }

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { runDepthBench } from './depth.ts';
 import { runTransportBench } from './transport.ts';
 import { runBulkBench } from './bulk.ts';
+import { runBotLoadBench } from './bot-load.ts';
 import { guardLoopback } from './lib/guard.ts';
 
 guardLoopback();
@@ -18,5 +19,6 @@ console.log(`load average before: ${load()} (other processes on the machine comp
 await runDepthBench();
 await runTransportBench();
 await runBulkBench();
+await runBotLoadBench();
 
 console.log(`\nload average after: ${load()}; all benchmarks took ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -4,8 +4,9 @@
  * injected DNS delay, with the test CA trusted two ways:
  *
  * - `options.extraCa` (what the test suite and `posture demo` pass): the
- *   checker hands `ca: [every default root + the test CA]` to each
- *   `tls.connect`, so each connection builds its own SecureContext;
+ *   checker trusts every default root + the test CA through one
+ *   SecureContext per distinct extraCa list (until 78b2977 each connection
+ *   built its own);
  * - process-wide (what NODE_EXTRA_CA_CERTS gives a deployment): every
  *   connection reuses Node's cached default context.
  *
@@ -69,7 +70,8 @@ export async function runTransportBench(): Promise<void> {
     console.log('intercept = t@50 − slope × 50 ms: local work on the critical path\n');
     console.log(table(['CA trust', 't@20 ms', 't@50 ms', 'slope (rounds)', 'intercept ms', 'unique q', 'probes', 'grade'], rows));
     console.log(`\none client SecureContext built the options.extraCa way costs ${fmt.n(extraCaContextCostMs(world.ca.certPem), 1)} ms of CPU here ` +
-      '(every default root parsed again), once per TLS connection; ideal: max(3 rounds MX→A→PTR, 2 rounds + probe, 1 round + fetch).');
+      '(every default root parsed again); the checker now builds it once per distinct extraCa list (it used to be once per TLS connection); ' +
+      'ideal: max(3 rounds MX→A→PTR, 2 rounds + probe, 1 round + fetch).');
   } finally {
     await world.stop();
   }

@@ -100,6 +100,39 @@ export function tlsaDataFor(der: Buffer, selector: number, matchingType: number)
   return associate(selected(new X509Certificate(der), selector), matchingType);
 }
 
+/**
+ * A served certificate parsed once, with the association data computed for it so far. The probe cache
+ * hands every domain on a shared MX fleet the same chain objects, so a bulk run would otherwise parse
+ * the same DER and export the same SPKI for each domain and address (docs/performance.md). Keyed
+ * weakly by the chain entry and checked against its DER, so it lives as long as the probe result.
+ */
+interface ParsedCert {
+  der: string;
+  cert: X509Certificate;
+  associations: Map<string, string>;
+}
+
+const parsedCerts = new WeakMap<CertSummary, ParsedCert>();
+
+function parsedCert(c: CertSummary): ParsedCert {
+  let p = parsedCerts.get(c);
+  if (!p || p.der !== c.derBase64) {
+    p = { der: c.derBase64, cert: new X509Certificate(Buffer.from(c.derBase64, 'base64')), associations: new Map() };
+    parsedCerts.set(c, p);
+  }
+  return p;
+}
+
+function associationOf(p: ParsedCert, selector: number, matchingType: number): string {
+  const key = `${selector} ${matchingType}`;
+  let data = p.associations.get(key);
+  if (data === undefined) {
+    data = associate(selected(p.cert, selector), matchingType);
+    p.associations.set(key, data);
+  }
+  return data;
+}
+
 export interface RecordMatch {
   record: string;
   matched: boolean;
@@ -140,15 +173,16 @@ export function matchTlsa(
   ctx: { host: string; hostnameMatches: boolean; now: Date },
 ): RecordMatch {
   const record = tlsaText(r);
-  let certs: X509Certificate[];
+  let parsed: ParsedCert[];
   try {
-    certs = chain.map((c) => new X509Certificate(Buffer.from(c.derBase64, 'base64')));
+    parsed = chain.map(parsedCert);
   } catch {
     return { record, matched: false, note: 'the served chain could not be parsed' };
   }
+  const certs = parsed.map((p) => p.cert);
   if (certs.length === 0) return { record, matched: false, note: 'no certificate was served' };
   const want = r.data.toLowerCase();
-  const matchesAt = (i: number): boolean => associate(selected(certs[i]!, r.selector), r.matchingType) === want;
+  const matchesAt = (i: number): boolean => associationOf(parsed[i]!, r.selector, r.matchingType) === want;
 
   if (r.usage === 3) {
     return matchesAt(0)

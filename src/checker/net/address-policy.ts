@@ -82,11 +82,28 @@ function bare(ip: string): string {
   return ip.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
 }
 
+/** Verdicts already given, per (allowPrivateNetworks, address as asked); cleared when full. */
+const MAX_REMEMBERED_VERDICTS = 4096;
+const verdicts = new Map<string, AddressVerdict>();
+
 /**
  * Judge one IP address. Non-IP input is refused (the caller resolves names
  * first, through our resolver, and asks about the address it will use).
  */
 export function checkAddress(ip: string, options: AddressPolicyOptions): AddressVerdict {
+  // a pure function of (ip, allowPrivateNetworks), asked several times per connection and per probe-cache
+  // lookup with the same few addresses: the verdicts are remembered (bounded), a copy is returned
+  if (ip.length > 64) return judge(ip, options); // no address is this long: not worth remembering
+  const key = `${options.allowPrivateNetworks ? 1 : 0}${ip}`;
+  const known = verdicts.get(key);
+  if (known) return { ...known };
+  const verdict = judge(ip, options);
+  if (verdicts.size >= MAX_REMEMBERED_VERDICTS) verdicts.clear();
+  verdicts.set(key, verdict);
+  return { ...verdict };
+}
+
+function judge(ip: string, options: AddressPolicyOptions): AddressVerdict {
   const text = bare(ip);
   // strict dotted-quad / RFC 4291 text only: no inet_aton forms like "127.1"
   if (net.isIP(text) === 0) {

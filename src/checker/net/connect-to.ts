@@ -105,8 +105,19 @@ export function parseConnectTo(spec: string): ConnectToRule {
   return rule;
 }
 
+/**
+ * Every context of a run passes the same `connectTo` array (`makeContext` runs once per domain), so the
+ * parsed rules are kept per array and re-used while its contents are unchanged (a bulk run's world has
+ * hundreds of rules; parsing them per domain was measurable, docs/performance.md).
+ */
+const parsedLists = new WeakMap<readonly string[], { specs: string[]; rules: ConnectToRule[] }>();
+
 export function parseConnectToList(specs: readonly string[]): ConnectToRule[] {
-  return specs.map(parseConnectTo);
+  const hit = parsedLists.get(specs);
+  if (hit && hit.specs.length === specs.length && hit.specs.every((s, i) => s === specs[i])) return hit.rules.slice();
+  const rules = specs.map(parseConnectTo);
+  parsedLists.set(specs, { specs: [...specs], rules });
+  return rules.slice();
 }
 
 export interface WantedDestination {

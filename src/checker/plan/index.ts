@@ -142,9 +142,15 @@ export function buildPlan(report: PlanInput, options: PlanOptions = {}): PlanSte
       const present = presentFindings(state, c);
       if (present.length === 0) continue;
       const after = grade(applyStep(state, c));
-      let chained = state;
-      for (const x of chainOf(c, candidates, done)) chained = applyStep(chained, x);
-      const reach = Math.max(after.score, grade(chained).score) - current.score;
+      const chain = chainOf(c, candidates, done);
+      let chainedScore = after.score;
+      // a step that unlocks nothing is its own chain: its score is `after`'s, no second simulation
+      if (chain.length !== 1 || chain[0] !== c) {
+        let chained = state;
+        for (const x of chain) chained = applyStep(chained, x);
+        chainedScore = grade(chained).score;
+      }
+      const reach = Math.max(after.score, chainedScore) - current.score;
       const scored: Scored = {
         candidate: c,
         reach,
