@@ -5,8 +5,9 @@ import { createResolver } from '../checker/dns/index.ts';
 import { checkHost } from '../checker/checks/spf/evaluate.ts';
 import { UsageError, type CliIo } from './io.ts';
 import { resolverSettings } from './settings.ts';
+import { positiveInt } from './check.ts';
 
-export const SPF_USAGE = `usage: posture spf [DOMAIN] --ip IP [--sender ADDR] [--helo HOST] [--json] [--resolver HOST[:PORT]] [--doh URL]
+export const SPF_USAGE = `usage: posture spf [DOMAIN] --ip IP [--sender ADDR] [--helo HOST] [--json] [--resolver HOST[:PORT]] [--doh URL] [--timeout-ms N]
   RFC 7208 check_host() for one client IP. DOMAIN defaults to the domain of --sender,
   or to --helo when the sender is empty (the null reverse-path means postmaster@HELO).`;
 
@@ -37,6 +38,7 @@ export async function runSpf(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (!values.ip) throw new UsageError('--ip is required: posture spf example.com --ip 192.0.2.1');
+  const timeoutMs = positiveInt('--timeout-ms', values['timeout-ms'], 10_000, 600_000);
   const ip = values.ip.replace(/^\[|\]$/g, '');
   if (!net.isIP(ip)) throw new UsageError(`--ip needs an IPv4 or IPv6 address, not "${values.ip}"`);
   if (positionals.length > 1) throw new UsageError('give at most one DOMAIN');
@@ -58,7 +60,8 @@ export async function runSpf(argv: string[], io: CliIo): Promise<number> {
 
   const run = createResolver(resolverSettings({ resolver: values.resolver, doh: values.doh }, io.env));
   try {
-    const r = await checkHost({ ip, domain, sender, helo: helo || domain, resolver: run.resolver });
+    // past the budget, check_host() ends with temperror (RFC 7208 §4.4): the answer was not seen
+    const r = await checkHost({ ip, domain, sender, helo: helo || domain, resolver: run.resolver, signal: AbortSignal.timeout(timeoutMs) });
     if (values.json) {
       io.stdout.write(`${JSON.stringify({ result: r.result, mechanism: r.mechanism ?? null, explanation: r.explanation ?? null })}\n`);
     } else {

@@ -111,6 +111,35 @@ describe('posture check: output', () => {
   });
 });
 
+describe('posture spf', () => {
+  it('evaluates check_host() for one IP and prints the result and the deciding term as JSON', async () => {
+    const t = io();
+    expect(await main(['spf', 'acme.test', '--ip', '192.0.2.10', '--json', ...worldArgs().slice(0, 2)], t.fake)).toBe(0);
+    expect(JSON.parse(t.out())).toMatchObject({ result: 'pass', mechanism: 'include:_spf.mailhost.test' });
+    const fail = io();
+    await main(['spf', '--sender', 'someone@acme.test', '--ip', '203.0.113.9', '--json', ...worldArgs().slice(0, 2)], fail.fake);
+    expect(JSON.parse(fail.out())).toMatchObject({ result: 'fail', mechanism: '-all' });
+  });
+
+  it('ends with temperror when the answer does not come within --timeout-ms', async () => {
+    const silent = await startWorld({ dns: { names: { 'slow.test': { fault: 'timeout' } } } });
+    try {
+      const t = io();
+      expect(await main(['spf', 'slow.test', '--ip', '192.0.2.1', '--json', '--timeout-ms', '300', '--resolver', silent.resolver], t.fake)).toBe(0);
+      expect(JSON.parse(t.out()).result).toBe('temperror');
+    } finally {
+      await silent.stop();
+    }
+  });
+
+  it('refuses a missing or malformed --ip with exit 2', async () => {
+    const t = io();
+    expect(await main(['spf', 'acme.test'], t.fake)).toBe(2);
+    expect(t.err()).toMatch(/--ip is required/);
+    expect(await main(['spf', 'acme.test', '--ip', 'not-an-ip'], io().fake)).toBe(2);
+  });
+});
+
 describe('posture explain', () => {
   it('explains a topic, and with "for DOMAIN" adds that domain\'s findings and fixes', async () => {
     const plain = io();
