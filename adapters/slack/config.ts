@@ -83,7 +83,7 @@ export function slackConfigured(env: Record<string, string | undefined>): boolea
 
 function missing(names: string[], mode: string): SlackConfigError {
   return new SlackConfigError(
-    `Slack ${mode}: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not set. See docs/slack.md ("Run it in Slack").`,
+    `Slack ${mode}: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not set. See README ("Run it in Slack").`,
   );
 }
 
