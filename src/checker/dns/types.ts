@@ -126,8 +126,10 @@ export function isLookupFailure(outcome: DnsOutcome): boolean {
   return outcome === 'servfail' || outcome === 'refused' || outcome === 'timeout' || outcome === 'error';
 }
 
-/** Lower-case, strip a trailing dot: the form every name takes inside the checker. */
+/** Lower-case, strip trailing dots (the root stays "."): the form every name takes inside the checker. */
 export function canonicalName(name: string): string {
   const lower = name.toLowerCase();
-  return lower.endsWith('.') && lower.length > 1 ? lower.slice(0, -1) : lower;
+  if (!lower.endsWith('.')) return lower;
+  const stripped = lower.replace(/\.+$/, '');
+  return stripped === '' ? '.' : stripped;
 }

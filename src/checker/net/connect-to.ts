@@ -42,7 +42,14 @@ export class ConnectToSyntaxError extends Error {
 /** Lower case, no brackets, no trailing dot, IPv6 in canonical (RFC 5952) form. */
 export function canonicalHost(host: string): string {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
-  if (net.isIPv6(h)) return ipaddr.parse(h).toString();
+  if (net.isIPv6(h)) {
+    // node accepts forms (zone ids) ipaddr.js cannot canonicalise: refuse them as bad syntax
+    try {
+      return ipaddr.parse(h).toString();
+    } catch {
+      throw new ConnectToSyntaxError(`"${host}" is not an IPv6 address Posture can use here`);
+    }
+  }
   return h;
 }
 

@@ -145,6 +145,8 @@ export function parseDmarc(text: string): DmarcRecord {
   const terms = splitWithPositions(text, 0, text.length, ';');
   terms.forEach((term, index) => {
     if (term.value === '') {
+      // an empty first term means the record does not start with v=DMARC1 (RFC 7489 §6.3)
+      if (index === 0 && text.trim() !== '') problems.push(versionProblem(term.position, text.slice(0, 12)));
       // a trailing ";" (and an empty term between ";;") is harmless: RFC 7489 §6.4 allows a final dmarc-sep
       return;
     }
