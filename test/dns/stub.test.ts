@@ -166,6 +166,21 @@ describe('CachingResolver', () => {
   });
 });
 
+describe('CachingResolver and CNAMEs', () => {
+  it('an answer reached through a CNAME also answers its canonical name, without another query', async () => {
+    const cache = new CachingResolver(stub);
+    const alias = await cache.query('alias.plain.test', 'A');
+    expect(alias.cnames).toEqual(['alias.plain.test']);
+    const before = server.stats.byQuestion.get('target.plain.test A') ?? 0;
+    const target = await cache.query('target.plain.test', 'A');
+    expect(target.answers.map((a) => a.data)).toEqual(['192.0.2.20']);
+    expect(target.cnames).toEqual([]);
+    expect(target.name).toBe('target.plain.test');
+    expect(server.stats.byQuestion.get('target.plain.test A') ?? 0).toBe(before);
+    expect(cache.stats.queries).toBe(1);
+  });
+});
+
 describe('parseServer', () => {
   it('understands host, host:port and bracketed IPv6', () => {
     expect(parseServer('192.0.2.1')).toEqual({ host: '192.0.2.1', port: 53 });

@@ -82,6 +82,17 @@ export class CachingResolver implements Resolver {
   private store(key: string, response: DnsResponse): void {
     const ttl = isLookupFailure(response.outcome) ? this.failureTtl : Math.min(response.ttl, this.maxTtl);
     if (ttl <= 0) return;
+    // an answer reached through a CNAME also answers the canonical name (RFC 1034 §3.6.2): asking
+    // for it next (an MX alias's PTR names the target) must not cost another round trip
+    const owner = response.answers[0]?.name;
+    if (response.outcome === 'answer' && response.cnames.length && owner) {
+      const canonicalKey = `${owner}|${response.type}|${key.endsWith('|1') ? 1 : 0}`;
+      if (!this.entries.has(canonicalKey)) this.put(canonicalKey, ttl, { ...response, name: owner, cnames: [] });
+    }
+    this.put(key, ttl, response);
+  }
+
+  private put(key: string, ttl: number, response: DnsResponse): void {
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
