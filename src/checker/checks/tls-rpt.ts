@@ -10,6 +10,7 @@ import { describeFailure, lookupFailed, result, untested, type CheckContext } fr
 import { isLookupFailure } from '../dns/types.ts';
 import { finding } from '../findings.ts';
 import type { CheckResult, Finding } from '../types.ts';
+import { trimWsp } from './wsp.ts';
 
 export const TLSRPT_VERSION = 'v=TLSRPTv1';
 
@@ -112,15 +113,6 @@ export function ruaProblem(uri: string): TlsRptProblem | null {
     return bad(`"${uri}" uses plain http:, but TLS-RPT accepts only https: and mailto: URIs`, `https:${rest}`);
   }
   return bad(`"${uri}" uses the ${scheme}: scheme, but TLS-RPT accepts only mailto: and https: URIs`);
-}
-
-/** Remove leading and trailing *WSP (a loop: /[ \t]+$/ is quadratic on long runs of blanks). */
-function trimWsp(s: string): string {
-  let start = 0;
-  let end = s.length;
-  while (start < end && (s[start] === ' ' || s[start] === '\t')) start++;
-  while (end > start && (s[end - 1] === ' ' || s[end - 1] === '\t')) end--;
-  return s.slice(start, end);
 }
 
 /** Parse one TLS-RPT record (RFC 8460 §3 grammar); never throws. */

@@ -12,6 +12,8 @@
  * Extension fields are allowed and ignored (§3.1: "unknown fields SHALL be ignored").
  */
 
+import { trimWsp } from '../wsp.ts';
+
 export const STS_VERSION = 'v=STSv1';
 
 const ID = /^[A-Za-z0-9]{1,32}$/;
@@ -42,15 +44,6 @@ export function isStsRecord(txt: string): boolean {
 /** A record evidently meant as MTA-STS that senders discard (wrong case, leading space, version not first). */
 export function isNearMissStsRecord(txt: string): boolean {
   return !isStsRecord(txt) && /(^|[\s;])v\s*=\s*sts/i.test(txt);
-}
-
-/** Remove leading and trailing *WSP (a loop: /[ \t]+$/ is quadratic on long runs of blanks). */
-function trimWsp(s: string): string {
-  let start = 0;
-  let end = s.length;
-  while (start < end && (s[start] === ' ' || s[start] === '\t')) start++;
-  while (end > start && (s[end - 1] === ' ' || s[end - 1] === '\t')) end--;
-  return s.slice(start, end);
 }
 
 /** Parse one record that `isStsRecord` accepted (or a near miss, to explain it); never throws. */
