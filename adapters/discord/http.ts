@@ -30,6 +30,7 @@ import type { Bot, Reply, Requester } from '../../src/bot/service.ts';
 import { parseActionId } from '../../src/bot/card.ts';
 import type { ChannelRef, Store } from '../../src/store/types.ts';
 import { readBody, sendJson, type RequestContext } from '../../src/http/request.ts';
+import { createReplayCache } from '../../src/http/replay.ts';
 import { COMMAND_NAME, MANAGE_SUBCOMMANDS, commandFromOptions, type CommandOptionsLike } from './commands.ts';
 import { requesterOf, type LogFn } from './interactions.ts';
 import { renderReply, type RenderedReply } from './render/reply.ts';
@@ -229,21 +230,9 @@ export function createDiscordHttpInteractions(options: DiscordHttpOptions): Disc
   // import the key once (verifyKey would re-import a hex key on every request)
   const key: Promise<webcrypto.CryptoKey> = webcrypto.subtle.importKey('raw', Buffer.from(options.publicKey, 'hex'), { name: 'Ed25519' }, false, ['verify']);
   key.catch(() => undefined);
-  /** signatures seen within the window (insertion order = arrival order) → expiry, ms */
-  const seen = new Map<string, number>();
-  const SEEN_MAX = 50_000;
+  const replays = createReplayCache({ maxAgeSeconds: maxAge });
   const jobs = new Set<Promise<void>>();
   let draining = false;
-
-  function remember(signature: string, at: number): boolean {
-    for (const [sig, exp] of seen) {
-      if (exp > at && seen.size < SEEN_MAX) break;
-      seen.delete(sig);
-    }
-    if (seen.has(signature)) return false;
-    seen.set(signature, at + maxAge * 2000);
-    return true;
-  }
 
   function track(work: () => Promise<void>): void {
     const p: Promise<void> = work().finally(() => jobs.delete(p));
@@ -266,7 +255,7 @@ export function createDiscordHttpInteractions(options: DiscordHttpOptions): Disc
     if (!body.ok) return refuse(body.status, body.reason, true);
     const valid = await verifyKey(body.body, sig, ts, await key);
     if (!valid) return refuse(401, 'bad signature');
-    if (!remember(sig.toLowerCase(), at)) return refuse(401, 'replayed request');
+    if (!replays.accept(sig.toLowerCase(), at)) return refuse(401, 'replayed request');
     return body.body;
   }
 

@@ -21,11 +21,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { pathOf, readBody } from '../../src/http/request.ts';
+import { createReplayCache } from '../../src/http/replay.ts';
 
 export const SLACK_MAX_BODY_BYTES = 1024 * 1024;
 export const SLACK_MAX_AGE_SECONDS = 300;
-/** signatures remembered at most; past it the oldest go first */
-const SEEN_MAX = 50_000;
 
 const SIGNATURE = /^v0=[0-9a-f]{64}$/;
 const TIMESTAMP = /^\d{1,12}$/;
@@ -55,19 +54,7 @@ export function createSlackRequestGuard(options: SlackRequestGuardOptions): Slac
   const now = options.now ?? Date.now;
   const endpoints = new Set(options.endpoints);
   const refused: Record<string, number> = {};
-  /** accepted signatures (insertion order = arrival order) → expiry, ms */
-  const seen = new Map<string, number>();
-
-  function remember(signature: string, at: number): boolean {
-    for (const [sig, exp] of seen) {
-      if (exp > at && seen.size < SEEN_MAX) break;
-      seen.delete(sig);
-    }
-    if (seen.has(signature)) return false;
-    // a signature can be fresh for maxAge either side of now
-    seen.set(signature, at + maxAge * 2000);
-    return true;
-  }
+  const replays = createReplayCache({ maxAgeSeconds: maxAge });
 
   function refuse(res: ServerResponse, status: number, reason: string, close: boolean): void {
     refused[reason] = (refused[reason] ?? 0) + 1;
@@ -103,7 +90,7 @@ export function createSlackRequestGuard(options: SlackRequestGuardOptions): Slac
     const expected = createHmac('sha256', options.signingSecret).update(`v0:${ts}:`).update(body.body).digest();
     const given = Buffer.from(sig.slice(3), 'hex');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return refuse(res, 401, 'bad signature', false);
-    if (!remember(sig, now())) return refuse(res, 401, 'replayed request', false);
+    if (!replays.accept(sig, now())) return refuse(res, 401, 'replayed request', false);
     // Bolt takes an already-buffered request as is (BufferedIncomingMessage)
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body.body;
     inner(req, res);
