@@ -1,5 +1,4 @@
 /** `posture check DOMAIN... [options]` (CONTRACTS §1). */
-import { parseArgs } from 'node:util';
 import { checkDomain } from '../checker/index.ts';
 import { createRunResources } from '../checker/check.ts';
 import { normalizeDomain } from '../checker/domain.ts';
@@ -9,6 +8,7 @@ import { gradeBelow, isGrade } from '../checker/grade.ts';
 import { parseConnectTo } from '../checker/net/connect-to.ts';
 import { colorWanted, makeStyle, renderReport } from './render-text.ts';
 import { UsageError, type CliIo } from './io.ts';
+import { parseCommandArgs, positiveInt } from './args.ts';
 import { dkimSelectorList, resolverSettings } from './settings.ts';
 
 export const CHECK_USAGE = `usage: posture check DOMAIN... [options]     ("-" reads domains from stdin, one a line)
@@ -23,14 +23,6 @@ export const CHECK_USAGE = `usage: posture check DOMAIN... [options]     ("-" re
   --concurrency N              domains checked at once (default 16)
   --fail-under GRADE           exit 3 when any domain grades below GRADE`;
 
-
-export function positiveInt(name: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
-    throw new UsageError(`${name} needs a whole number from 1 to ${max}, not "${value}"`);
-  }
-  return Number(value);
-}
 
 async function readDomains(positionals: string[], io: CliIo): Promise<string[]> {
   const out: string[] = [];
@@ -67,30 +59,19 @@ export interface CheckEmbedding {
 }
 
 export async function runCheck(argv: string[], io: CliIo, embedding: CheckEmbedding = {}): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean' },
-        resolver: { type: 'string', multiple: true },
-        doh: { type: 'string' },
-        'dkim-selectors': { type: 'string' },
-        'no-smtp': { type: 'boolean' },
-        'allow-private-networks': { type: 'boolean' },
-        'connect-to': { type: 'string', multiple: true },
-        'timeout-ms': { type: 'string' },
-        concurrency: { type: 'string' },
-        'fail-under': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see posture check --help)`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('check', argv, {
+    json: { type: 'boolean' },
+    resolver: { type: 'string', multiple: true },
+    doh: { type: 'string' },
+    'dkim-selectors': { type: 'string' },
+    'no-smtp': { type: 'boolean' },
+    'allow-private-networks': { type: 'boolean' },
+    'connect-to': { type: 'string', multiple: true },
+    'timeout-ms': { type: 'string' },
+    concurrency: { type: 'string' },
+    'fail-under': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     io.stdout.write(`${CHECK_USAGE}\n`);
     return 0;

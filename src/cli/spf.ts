@@ -1,38 +1,26 @@
 /** `posture spf [DOMAIN] --ip IP [--sender ADDR] [--helo HOST] [--json] [--resolver …]` (CONTRACTS §1). */
 import net from 'node:net';
-import { parseArgs } from 'node:util';
 import { createResolver } from '../checker/dns/index.ts';
 import { checkHost } from '../checker/checks/spf/evaluate.ts';
 import { UsageError, type CliIo } from './io.ts';
 import { resolverSettings } from './settings.ts';
-import { positiveInt } from './check.ts';
+import { parseCommandArgs, positiveInt } from './args.ts';
 
 export const SPF_USAGE = `usage: posture spf [DOMAIN] --ip IP [--sender ADDR] [--helo HOST] [--json] [--resolver HOST[:PORT]] [--doh URL] [--timeout-ms N]
   RFC 7208 check_host() for one client IP. DOMAIN defaults to the domain of --sender,
   or to --helo when the sender is empty (the null reverse-path means postmaster@HELO).`;
 
 export async function runSpf(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ip: { type: 'string' },
-        sender: { type: 'string' },
-        helo: { type: 'string' },
-        json: { type: 'boolean' },
-        resolver: { type: 'string', multiple: true },
-        doh: { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see posture spf --help)`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('spf', argv, {
+    ip: { type: 'string' },
+    sender: { type: 'string' },
+    helo: { type: 'string' },
+    json: { type: 'boolean' },
+    resolver: { type: 'string', multiple: true },
+    doh: { type: 'string' },
+    'timeout-ms': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     io.stdout.write(`${SPF_USAGE}\n`);
     return 0;

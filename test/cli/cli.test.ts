@@ -138,6 +138,13 @@ describe('posture spf', () => {
     expect(t.err()).toMatch(/--ip is required/);
     expect(await main(['spf', 'acme.test', '--ip', 'not-an-ip'], io().fake)).toBe(2);
   });
+
+  it('reads --timeout-ms as a budget: a bad value is a usage error, not silently ignored', async () => {
+    const t = io();
+    expect(await main(['spf', 'acme.test', '--ip', '192.0.2.1', '--timeout-ms', 'soon'], t.fake)).toBe(2);
+    expect(t.err()).toMatch(/--timeout-ms needs a whole number/);
+    expect(t.out()).toBe('');
+  });
 });
 
 describe('posture explain', () => {
