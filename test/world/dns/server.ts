@@ -15,6 +15,7 @@ import type { RRType } from '../../../src/checker/dns/types.ts';
 import { RR_TYPES } from '../../../src/checker/dns/types.ts';
 import { encodeCharacterStrings } from '../../../src/checker/dns/wire.ts';
 import { FixtureZones, type DnsFixture } from './zone.ts';
+import { bindSamePort, createDnsTcpServer, listenOn } from './transport.ts';
 
 export interface DnsServer {
   host: string;
@@ -130,7 +131,6 @@ export async function startDnsServer(fixture: DnsFixture, options: { host?: stri
     timers.add(t);
   }
 
-  // a fresh socket per bind attempt: a closed dgram socket cannot be bound again
   const makeUdp = (): dgram.Socket => {
     const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
     socket.on('message', (msg, rinfo) => {
@@ -139,52 +139,12 @@ export async function startDnsServer(fixture: DnsFixture, options: { host?: stri
     });
     return socket;
   };
-  let udp = makeUdp();
-
-  const sockets = new Set<net.Socket>();
-  const tcp = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    let buffered = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      // RFC 1035 §4.2.2: two-byte length prefix; several queries may share a connection
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        const len = buffered.readUInt16BE(0);
-        const msg = buffered.subarray(2, 2 + len);
-        buffered = buffered.subarray(2 + len);
-        const out = respond(msg, 'tcp');
-        if (out) {
-          const framed = Buffer.concat([Buffer.from([out.length >> 8, out.length & 0xff]), out]);
-          later(() => {
-            if (!socket.destroyed) socket.write(framed);
-          });
-        }
-      }
-    });
+  const tcp = createDnsTcpServer((msg, reply) => {
+    const out = respond(msg, 'tcp');
+    if (out) later(() => reply(out));
   });
-
-  // one port for both transports; retry if the UDP port is taken for TCP
-  let port = 0;
-  for (let attempt = 0; ; attempt++) {
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(0, host, () => {
-        udp.off('error', reject);
-        resolve();
-      });
-    });
-    port = udp.address().port;
-    const ok = await new Promise<boolean>((resolve) => {
-      tcp.once('error', () => resolve(false));
-      tcp.listen(port, host, () => resolve(true));
-    });
-    if (ok) break;
-    if (attempt > 10) throw new Error('could not bind the fixture DNS server');
-    await new Promise<void>((r) => udp.close(() => r()));
-    udp = makeUdp();
-  }
+  // one port for both transports
+  const { udp, port } = await bindSamePort(makeUdp, host, listenOn(tcp.server, host));
 
   let doh: http.Server | undefined;
   let dohUrl: string | undefined;
@@ -230,10 +190,10 @@ export async function startDnsServer(fixture: DnsFixture, options: { host?: stri
     },
     async stop() {
       for (const t of timers) clearTimeout(t);
-      for (const s of sockets) s.destroy();
+      tcp.destroyAll();
       await Promise.all([
         new Promise<void>((r) => udp.close(() => r())),
-        new Promise<void>((r) => tcp.close(() => r())),
+        new Promise<void>((r) => tcp.server.close(() => r())),
         new Promise<void>((r) => {
           if (!doh) return r();
           doh.closeAllConnections();

@@ -10,6 +10,7 @@ import packet from 'dns-packet';
 import type { RRType } from '../../../src/checker/dns/types.ts';
 import { RR_TYPES } from '../../../src/checker/dns/types.ts';
 import { FixtureZones, type DnsFixture } from '../dns/zone.ts';
+import { bindSamePort, createDnsTcpServer, listenOn } from '../dns/transport.ts';
 
 export interface HostileQuery {
   name: string;
@@ -147,57 +148,26 @@ export async function startHostileDns(options: HostileDnsOptions): Promise<Hosti
       udp.send(real, rinfo.port, rinfo.address);
     }
   };
-  // a fresh socket per bind attempt: a closed dgram socket cannot be bound again
   const newUdp = (): dgram.Socket => dgram.createSocket('udp4').on('message', onMessage);
-  let udp = newUdp();
-
-  const sockets = new Set<net.Socket>();
-  const tcp = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    let buffered = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        const len = buffered.readUInt16BE(0);
-        const h = handle(buffered.subarray(2, 2 + len), 'tcp');
-        buffered = buffered.subarray(2 + len);
-        if (h?.real && !socket.destroyed) socket.write(Buffer.concat([Buffer.from([h.real.length >> 8, h.real.length & 0xff]), h.real]));
-      }
-    });
+  const tcp = createDnsTcpServer((msg, reply) => {
+    const h = handle(msg, 'tcp');
+    if (h?.real) reply(h.real);
   });
 
   await new Promise<void>((r) => spoofer.bind(0, '127.0.0.1', () => r()));
-  let port = 0;
-  for (let attempt = 0; ; attempt++) {
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(0, '127.0.0.1', () => {
-        udp.off('error', reject);
-        resolve();
-      });
-    });
-    port = udp.address().port;
-    if (options.tcp === false) {
-      // make sure nothing listens on this TCP port: connecting must be refused
-      const free = await new Promise<boolean>((resolve) => {
-        const probe = net.createServer();
-        probe.once('error', () => resolve(false));
-        probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-      });
-      if (free) break;
-    } else {
-      const ok = await new Promise<boolean>((resolve) => {
-        tcp.once('error', () => resolve(false));
-        tcp.listen(port, '127.0.0.1', () => resolve(true));
-      });
-      if (ok) break;
-    }
-    if (attempt > 10) throw new Error('hostile DNS: could not bind');
-    await new Promise<void>((r) => udp.close(() => r()));
-    udp = newUdp();
-  }
+  const { udp, port } = await bindSamePort(
+    newUdp,
+    '127.0.0.1',
+    options.tcp === false
+      ? // make sure nothing listens on this TCP port: connecting must be refused
+        (p) =>
+          new Promise<boolean>((resolve) => {
+            const probe = net.createServer();
+            probe.once('error', () => resolve(false));
+            probe.listen(p, '127.0.0.1', () => probe.close(() => resolve(true)));
+          })
+      : listenOn(tcp.server, '127.0.0.1'),
+  );
 
   return {
     address: `127.0.0.1:${port}`,
@@ -205,11 +175,11 @@ export async function startHostileDns(options: HostileDnsOptions): Promise<Hosti
     stats,
     async stop() {
       for (const t of timers) clearTimeout(t);
-      for (const s of sockets) s.destroy();
+      tcp.destroyAll();
       await Promise.all([
         new Promise<void>((r) => udp.close(() => r())),
         new Promise<void>((r) => spoofer.close(() => r())),
-        new Promise<void>((r) => (tcp.listening ? tcp.close(() => r()) : r())),
+        new Promise<void>((r) => (tcp.server.listening ? tcp.server.close(() => r()) : r())),
       ]);
     },
   };
