@@ -77,13 +77,6 @@ export function explain(query: string, report?: Report): ExplainResult {
   return { kind: 'explanation', topic: view(topic), context };
 }
 
-/** Slack's auto-link form: <http://example.com|example.com>, <mailto:a@example.com|a@example.com>. */
-function unwrapLink(s: string): string {
-  const m = /^<([^|>]*)(?:\|([^>]*))?>$/.exec(s);
-  if (!m) return s;
-  return (m[2] ?? m[1] ?? '').replace(/^mailto:/i, '');
-}
-
 /**
  * Split "mta-sts for example.com" into topic and domain. The domain is the single word after the
  * last " for "; it must contain a dot (so "explain policies for subdomains" stays a topic) and must
@@ -94,7 +87,8 @@ export function parseExplainRequest(text: string): ExplainRequest {
   const m = /^(?:(.*?)\s+)?for\s+(\S+)\s*$/is.exec(s);
   if (m) {
     const topic = (m[1] ?? '').trim();
-    const domain = unwrapLink(m[2]!.replace(/^["'`]+|["'`]+$/g, '')).replace(/[?!,;:]+$/, '');
+    // chat markup (Slack's <http://x|x> links) is undone by the chat layer before this is called
+    const domain = m[2]!.replace(/^["'`]+|["'`]+$/g, '').replace(/[?!,;:]+$/, '');
     if (/[^.]\.[^.]/.test(domain) && !isFindingCode(domain)) return { topic, domain };
   }
   return { topic: s };

@@ -30,6 +30,8 @@ describe('parseCommand', () => {
     expect(ok('explain MTA-STS')).toEqual({ kind: 'explain', topic: 'MTA-STS' });
     expect(ok('explain mta-sts for Example.com')).toMatchObject({ kind: 'explain', topic: 'mta-sts', domain: expect.stringMatching(/example\.com/i) });
     expect(ok('what is mta-sts?')).toMatchObject({ kind: 'explain' });
+    // Slack turns a typed domain into a link; the grammar undoes it before explain sees it
+    expect(ok('explain dmarc for <http://example.com|example.com>')).toMatchObject({ kind: 'explain', topic: 'dmarc', domain: 'example.com' });
     expect(err('explain')).toMatch(/Try: \/posture explain mta-sts/);
   });
 

@@ -117,7 +117,6 @@ describe('parseExplainRequest', () => {
     ['mta-sts', { topic: 'mta-sts' }],
     ['what is mta-sts for example.com?', { topic: 'what is mta-sts', domain: 'example.com' }],
     ['spf.too_many_lookups for mail.example.co.uk.', { topic: 'spf.too_many_lookups', domain: 'mail.example.co.uk.' }],
-    ['explain dmarc for <http://example.com|example.com>', { topic: 'explain dmarc', domain: 'example.com' }],
     ['dmarc for user@example.com', { topic: 'dmarc', domain: 'user@example.com' }],
     ['what is a good policy for subdomains', { topic: 'what is a good policy for subdomains' }],
     ['grade for spf.pass_all', { topic: 'grade for spf.pass_all' }],
