@@ -3,11 +3,13 @@ import { DEFAULT_CHECK_OPTIONS, type CheckContext, makeContext } from '../../src
 import type { CheckResult } from '../../src/checker/types.ts';
 import type { DnsFixture, NameSpec } from '../world/dns/zone.ts';
 import { MemoryResolver } from '../world/dns/memory-resolver.ts';
+import { CachingResolver } from '../../src/checker/dns/cache.ts';
 
 export function contextFor(domain: string, names: Record<string, NameSpec>): { ctx: CheckContext; resolver: MemoryResolver } {
   const fixture: DnsFixture = { names };
   const resolver = new MemoryResolver(fixture);
-  const ctx: CheckContext = makeContext({ domain, resolver });
+  // as in a real run, the caching resolver answers a repeated question once; `resolver.log` is the wire
+  const ctx: CheckContext = makeContext({ domain, resolver: new CachingResolver(resolver) });
   return { ctx, resolver };
 }
 
